@@ -1,0 +1,197 @@
+#include "core/mvcc/mvcc_store.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "core/limits.hpp"
+
+namespace acord::mvcc {
+
+const MvccStore::Version* MvccStore::visible_at(const History& h, std::int64_t revision) {
+  // Histories are short and ordered oldest first: scan from the newest end.
+  for (auto it = h.rbegin(); it != h.rend(); ++it) {
+    if (it->revision.main <= revision) return &*it;
+  }
+  return nullptr;
+}
+
+KeyValue MvccStore::to_kv(const std::string& key, const Version& v) {
+  return KeyValue{key, v.value, v.create_revision, v.revision.main, v.version, v.lease};
+}
+
+std::int64_t MvccStore::cost(std::string_view key, std::string_view value) {
+  return static_cast<std::int64_t>(key.size() + value.size()) + limits::mvcc_record_overhead_bytes;
+}
+
+template <class F>
+void MvccStore::for_each_in_range(std::string_view key, std::string_view end, F&& f) const {
+  if (end.empty()) {
+    auto it = index_.find(key);
+    if (it != index_.end()) f(it->first, it->second);
+    return;
+  }
+  const bool to_the_end = end.size() == 1 && end[0] == '\0';
+  for (auto it = index_.lower_bound(key); it != index_.end(); ++it) {
+    if (!to_the_end && std::string_view(it->first) >= end) break;
+    if (!f(it->first, it->second)) break;
+  }
+}
+
+Error MvccStore::range(std::string_view key, std::string_view end, const RangeOptions& opts,
+                       RangeResult& out) const {
+  out = RangeResult{};
+  // Inside a write that changed something, reads see that write's revision.
+  const std::int64_t now = (writing_ && write_sub_ > 0) ? current_revision_ + 1 : current_revision_;
+  out.revision = now;
+  std::int64_t rev = opts.revision;
+  if (rev > now) return Error::future_revision;
+  if (rev <= 0) rev = now;
+  if (rev < compacted_revision_) return Error::compacted;
+
+  for_each_in_range(key, end, [&](const std::string& k, const History& h) {
+    const Version* v = visible_at(h, rev);
+    if (v == nullptr || v->tombstone) return true;
+    ++out.count;
+    if (!opts.count_only && (opts.limit <= 0 || static_cast<std::int64_t>(out.kvs.size()) < opts.limit)) {
+      out.kvs.push_back(to_kv(k, *v));
+    }
+    return true;
+  });
+  return Error::none;
+}
+
+void MvccStore::begin_write() {
+  assert(!writing_);
+  writing_ = true;
+  write_sub_ = 0;
+  write_events_.clear();
+}
+
+void MvccStore::append(const std::string& key, Version v) {
+  Record rec;
+  rec.revision = v.revision;
+  rec.tombstone = v.tombstone;
+  rec.kv = to_kv(key, v);
+  mirror_ops_.push_back(MirrorOp{false, std::move(rec)});
+  size_bytes_ += cost(key, v.value);
+  index_[key].push_back(std::move(v));
+}
+
+KeyValue MvccStore::put(std::string_view key, std::string_view value, std::int64_t lease) {
+  assert(writing_);
+  const std::int64_t main = current_revision_ + 1;
+  Version v;
+  v.revision = Revision{main, write_sub_++};
+  v.value = std::string(value);
+  v.lease = lease;
+  v.create_revision = main;
+  v.version = 1;
+  std::optional<KeyValue> prev;
+  auto it = index_.find(key);
+  if (it != index_.end() && !it->second.empty() && !it->second.back().tombstone) {
+    const Version& last = it->second.back();
+    prev = to_kv(it->first, last);
+    v.create_revision = last.create_revision;
+    v.version = last.version + 1;
+  }
+  const std::string k(key);
+  KeyValue kv = to_kv(k, v);
+  append(k, std::move(v));
+  write_events_.push_back(Event{Event::Type::put, kv, std::move(prev)});
+  return kv;
+}
+
+std::vector<KeyValue> MvccStore::delete_range(std::string_view key, std::string_view end) {
+  assert(writing_);
+  std::vector<std::string> keys;
+  std::vector<KeyValue> deleted;
+  for_each_in_range(key, end, [&](const std::string& k, const History& h) {
+    if (!h.empty() && !h.back().tombstone) {
+      keys.push_back(k);
+      deleted.push_back(to_kv(k, h.back()));
+    }
+    return true;
+  });
+  const std::int64_t main = current_revision_ + 1;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    Version t;
+    t.revision = Revision{main, write_sub_++};
+    t.tombstone = true;
+    KeyValue tomb_kv{keys[i], "", 0, main, 0, 0};
+    append(keys[i], std::move(t));
+    write_events_.push_back(Event{Event::Type::del, std::move(tomb_kv), deleted[i]});
+  }
+  return deleted;
+}
+
+std::vector<Event> MvccStore::end_write() {
+  assert(writing_);
+  writing_ = false;
+  if (write_sub_ > 0) ++current_revision_;
+  write_sub_ = 0;
+  return std::move(write_events_);
+}
+
+Error MvccStore::compact(std::int64_t revision) {
+  if (revision <= compacted_revision_) return Error::compacted;
+  if (revision > current_revision_) return Error::future_revision;
+  compacted_revision_ = revision;
+  for (auto it = index_.begin(); it != index_.end();) {
+    History& h = it->second;
+    // Keep the newest version at or below `revision` (the one a read at
+    // `revision` sees) unless it is a tombstone; drop everything older.
+    std::size_t keep_from = 0;
+    for (std::size_t i = h.size(); i-- > 0;) {
+      if (h[i].revision.main <= revision) {
+        keep_from = h[i].tombstone ? i + 1 : i;
+        break;
+      }
+    }
+    for (std::size_t i = 0; i < keep_from; ++i) {
+      size_bytes_ -= cost(it->first, h[i].value);
+      MirrorOp op;
+      op.remove = true;
+      op.record.revision = h[i].revision;
+      mirror_ops_.push_back(std::move(op));
+    }
+    h.erase(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(keep_from));
+    it = h.empty() ? index_.erase(it) : std::next(it);
+  }
+  return Error::none;
+}
+
+std::vector<MirrorOp> MvccStore::take_mirror_ops() { return std::move(mirror_ops_); }
+
+void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revision,
+                        std::int64_t current_revision) {
+  std::sort(records.begin(), records.end(),
+            [](const Record& a, const Record& b) { return a.revision < b.revision; });
+  index_.clear();
+  size_bytes_ = 0;
+  current_revision_ = std::max<std::int64_t>(1, current_revision);
+  compacted_revision_ = compacted_revision;
+  for (auto& r : records) {
+    Version v;
+    v.revision = r.revision;
+    v.tombstone = r.tombstone;
+    v.value = std::move(r.kv.value);
+    v.create_revision = r.kv.create_revision;
+    v.version = r.kv.version;
+    v.lease = r.kv.lease;
+    size_bytes_ += cost(r.kv.key, v.value);
+    current_revision_ = std::max(current_revision_, r.revision.main);
+    index_[r.kv.key].push_back(std::move(v));
+  }
+  mirror_ops_.clear();
+}
+
+std::vector<Record> MvccStore::all_records() const {
+  std::vector<Record> out;
+  for (const auto& [key, h] : index_) {
+    for (const auto& v : h) out.push_back(Record{v.revision, v.tombstone, to_kv(key, v)});
+  }
+  std::sort(out.begin(), out.end(), [](const Record& a, const Record& b) { return a.revision < b.revision; });
+  return out;
+}
+
+}  // namespace acord::mvcc

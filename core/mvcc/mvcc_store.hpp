@@ -1,0 +1,139 @@
+#pragma once
+// The multi-version key-value store, as etcd's mvcc package defines it: every
+// write request advances one main revision; each key keeps its versions
+// (create_revision, mod_revision, version, lease) and tombstones, so a read may
+// ask for the state at any revision not yet compacted away.
+//
+// Pure logic: no I/O. Each change is also recorded as a MirrorOp, which the
+// node writes to RocksDB, and restore() rebuilds the store from those records.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/mvcc/revision.hpp"
+
+namespace acord::mvcc {
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+  std::int64_t create_revision = 0;
+  std::int64_t mod_revision = 0;
+  std::int64_t version = 0;
+  std::int64_t lease = 0;
+  friend bool operator==(const KeyValue& a, const KeyValue& b) {
+    return a.key == b.key && a.value == b.value && a.create_revision == b.create_revision &&
+           a.mod_revision == b.mod_revision && a.version == b.version && a.lease == b.lease;
+  }
+};
+
+// One stored version of a key, as it is kept durably: the record behind one
+// revision. A tombstone marks the deletion that ended a key's generation.
+struct Record {
+  Revision revision;
+  bool tombstone = false;
+  KeyValue kv;  // for a tombstone: only the key, with mod_revision set
+};
+
+// A change to the durable mirror: put or remove the record at a revision.
+struct MirrorOp {
+  bool remove = false;
+  Record record;  // for a remove, only record.revision matters
+};
+
+enum class Error { none, compacted, future_revision };
+
+struct RangeOptions {
+  std::int64_t revision = 0;  // 0: the current revision
+  std::int64_t limit = 0;     // 0: no limit
+  bool count_only = false;
+};
+
+struct RangeResult {
+  std::vector<KeyValue> kvs;
+  std::int64_t count = 0;     // keys in the range, regardless of the limit
+  std::int64_t revision = 0;  // the store's current revision
+};
+
+// What a write did: the events a watcher would see, in order.
+struct Event {
+  enum class Type { put, del } type = Type::put;
+  KeyValue kv;
+  std::optional<KeyValue> prev_kv;
+};
+
+class MvccStore {
+ public:
+  std::int64_t current_revision() const { return current_revision_; }
+  std::int64_t compacted_revision() const { return compacted_revision_; }
+  // Logical bytes held, the measure the backend quota is checked against.
+  std::int64_t size_bytes() const { return size_bytes_; }
+
+  // Keys in [key, end) as of opts.revision. An empty end names the single key;
+  // end == "\0" (one zero byte) means every key >= key, as in etcd.
+  Error range(std::string_view key, std::string_view end, const RangeOptions& opts,
+              RangeResult& out) const;
+
+  // Writes happen inside a write transaction: all changes made between
+  // begin_write() and end_write() share one main revision, and the revision
+  // advances only if something changed. Reads inside it see its own changes.
+  void begin_write();
+  // Returns the new record's kv.
+  KeyValue put(std::string_view key, std::string_view value, std::int64_t lease);
+  // Deletes every live key in [key, end); returns the deleted kvs (pre-delete).
+  std::vector<KeyValue> delete_range(std::string_view key, std::string_view end);
+  // Ends the write; returns the events it produced.
+  std::vector<Event> end_write();
+  // The main revision the open write will commit at (current + 1).
+  std::int64_t write_revision() const { return current_revision_ + 1; }
+  bool write_changed_anything() const { return write_sub_ > 0; }
+
+  // Drops every version superseded at or below `revision`; reads below it then
+  // fail with Error::compacted.
+  Error compact(std::int64_t revision);
+
+  // Changes since the last call, for the durable mirror.
+  std::vector<MirrorOp> take_mirror_ops();
+
+  // Rebuilds the store from durable records (any order) and the recorded
+  // compaction point. `current_revision` is the highest revision ever reached
+  // (it may exceed every stored record after deletes and compaction).
+  void restore(std::vector<Record> records, std::int64_t compacted_revision,
+               std::int64_t current_revision);
+
+  // Every record, in revision order (for tests and hashing).
+  std::vector<Record> all_records() const;
+
+ private:
+  struct Version {
+    Revision revision;
+    bool tombstone = false;
+    std::string value;
+    std::int64_t create_revision = 0;
+    std::int64_t version = 0;
+    std::int64_t lease = 0;
+  };
+  using History = std::vector<Version>;  // oldest first
+  using Index = std::map<std::string, History, std::less<>>;
+
+  // The newest version of a history at or below `revision`, or nullptr.
+  static const Version* visible_at(const History& h, std::int64_t revision);
+  static KeyValue to_kv(const std::string& key, const Version& v);
+  template <class F>
+  void for_each_in_range(std::string_view key, std::string_view end, F&& f) const;
+  void append(const std::string& key, Version v);
+  static std::int64_t cost(std::string_view key, std::string_view value);
+
+  Index index_;
+  std::int64_t current_revision_ = 1;  // etcd starts a fresh store at revision 1
+  std::int64_t compacted_revision_ = 0;
+  std::int64_t size_bytes_ = 0;
+  bool writing_ = false;
+  std::int64_t write_sub_ = 0;
+  std::vector<Event> write_events_;
+  std::vector<MirrorOp> mirror_ops_;
+};
+
+}  // namespace acord::mvcc

@@ -1,0 +1,69 @@
+#pragma once
+// The values the Raft core exchanges with the world: log entries, the state that
+// must be durable before the node speaks (term, vote, commit), and messages.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace acord::raft {
+
+using NodeId = std::uint64_t;
+using Index = std::uint64_t;
+using Term = std::uint64_t;
+
+enum class EntryType : std::uint8_t {
+  normal = 0,  // data is a proposal (protocol/proposal.hpp); empty for a leader's no-op
+  membership = 1,  // data is a membership record (core/cluster)
+};
+
+struct Entry {
+  Term term = 0;
+  Index index = 0;
+  EntryType type = EntryType::normal;
+  std::string data;
+  friend bool operator==(const Entry& a, const Entry& b) {
+    return a.term == b.term && a.index == b.index && a.type == b.type && a.data == b.data;
+  }
+};
+
+// Raft §5.1/§5.2: current term and vote must survive a crash; commit is kept
+// so a restart re-applies no more than it must.
+struct HardState {
+  Term term = 0;
+  NodeId vote = 0;
+  Index commit = 0;
+  friend bool operator==(const HardState& a, const HardState& b) {
+    return a.term == b.term && a.vote == b.vote && a.commit == b.commit;
+  }
+  friend bool operator!=(const HardState& a, const HardState& b) { return !(a == b); }
+};
+
+enum class Role { follower, candidate, leader };
+
+// A message to or from a peer. The single-member core sends none; the field set
+// is the one replication between members needs.
+struct Message {
+  enum class Type : std::uint8_t { vote, vote_response, append, append_response, heartbeat, heartbeat_response };
+  Type type = Type::append;
+  NodeId from = 0, to = 0;
+  Term term = 0;
+  Term log_term = 0;
+  Index index = 0;
+  Index commit = 0;
+  bool reject = false;
+  std::vector<Entry> entries;
+};
+
+// What the node must do next, in this order: persist hard_state and entries
+// (one durable write), then send messages, then apply committed entries, then
+// call advance() with this Ready.
+struct Ready {
+  std::optional<HardState> hard_state;
+  std::vector<Entry> entries;    // to append to the durable log
+  std::vector<Message> messages;
+  std::vector<Entry> committed;  // to apply, in order
+  bool empty() const { return !hard_state && entries.empty() && messages.empty() && committed.empty(); }
+};
+
+}  // namespace acord::raft

@@ -1,0 +1,57 @@
+#pragma once
+// What a Raft entry carries, encoded with msgpack so every member (and every
+// later version of acord) reads it the same way. Each record has a version
+// field first: a reader rejects versions it does not know instead of guessing.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cluster/cluster_identity.hpp"
+
+namespace acord::protocol {
+
+enum class ProposalKind : std::uint8_t {
+  put = 1,           // payload: etcdserverpb.PutRequest
+  delete_range = 2,  // payload: etcdserverpb.DeleteRangeRequest
+  txn = 3,           // payload: etcdserverpb.TxnRequest
+  compaction = 4,    // payload: etcdserverpb.CompactionRequest
+  alarm = 5,         // payload: etcdserverpb.AlarmRequest
+  publish = 6,       // payload: MemberAttributes (a member's name and client urls)
+  cluster_version = 7,  // payload: the cluster version string
+};
+
+struct Proposal {
+  static constexpr std::uint8_t current_version = 1;
+  std::uint8_t version = current_version;
+  std::uint64_t origin = 0;  // member that proposed it
+  std::uint64_t id = 0;      // unique per origin: matches the result to its waiting request
+  ProposalKind kind = ProposalKind::put;
+  std::string payload;
+};
+
+struct MemberAttributes {
+  static constexpr std::uint8_t current_version = 1;
+  std::uint8_t version = current_version;
+  std::uint64_t member_id = 0;
+  std::string name;
+  std::vector<std::string> client_urls;
+};
+
+// The cluster's membership, carried by membership entries.
+struct Membership {
+  static constexpr std::uint8_t current_version = 1;
+  std::uint8_t version = current_version;
+  std::uint64_t cluster_id = 0;
+  std::vector<cluster::Member> members;
+};
+
+std::string encode(const Proposal& p);
+std::string encode(const MemberAttributes& a);
+std::string encode(const Membership& m);
+// Each decode returns nothing for malformed input or an unknown version.
+std::optional<Proposal> decode_proposal(const std::string& bytes);
+std::optional<MemberAttributes> decode_member_attributes(const std::string& bytes);
+std::optional<Membership> decode_membership(const std::string& bytes);
+
+}  // namespace acord::protocol

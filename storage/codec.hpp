@@ -1,0 +1,54 @@
+#pragma once
+// How acord's records are laid out in RocksDB: big-endian keys (so RocksDB's
+// byte order is numeric order) and msgpack values, each value versioned.
+#include <optional>
+#include <string>
+
+#include "core/mvcc/mvcc_store.hpp"
+#include "core/raft/raft_types.hpp"
+#include "protocol/proposal.hpp"
+
+namespace acord::storage {
+
+// Everything the apply side must find again after a restart, written in the
+// same batch as the MVCC changes it describes.
+struct ApplyState {
+  raft::Index applied_index = 0;
+  std::int64_t current_revision = 1;
+  std::int64_t compacted_revision = 0;
+  bool no_space_alarm = false;
+  protocol::Membership membership;
+  std::string cluster_version;
+};
+
+// Who this data directory belongs to, written once at bootstrap.
+struct Identity {
+  std::uint64_t member_id = 0;
+  std::uint64_t cluster_id = 0;
+  std::string name;
+};
+
+// Where the log starts after trimming.
+struct LogStart {
+  raft::Index first_index = 1;
+  raft::Term term_before_first = 0;
+};
+
+std::string index_key(raft::Index i);
+raft::Index index_from_key(const std::string& k);
+std::string revision_key(const mvcc::Revision& r);
+
+std::string encode(const raft::Entry& e);
+std::optional<raft::Entry> decode_entry(raft::Index index, const std::string& v);
+std::string encode(const raft::HardState& hs);
+std::optional<raft::HardState> decode_hard_state(const std::string& v);
+std::string encode(const LogStart& s);
+std::optional<LogStart> decode_log_start(const std::string& v);
+std::string encode(const mvcc::Record& r);
+std::optional<mvcc::Record> decode_record(const std::string& key, const std::string& v);
+std::string encode(const ApplyState& s);
+std::optional<ApplyState> decode_apply_state(const std::string& v);
+std::string encode(const Identity& id);
+std::optional<Identity> decode_identity(const std::string& v);
+
+}  // namespace acord::storage

@@ -1,0 +1,129 @@
+#include "storage/rocks_store.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+namespace acord::storage {
+namespace {
+enum Cf { raft_log = 0, raft_state = 1, mvcc_cf = 2, meta = 3 };
+const char* const cf_names[] = {"raft_log", "raft_state", "mvcc", "meta"};
+const char* const hard_state_key = "hard_state";
+const char* const log_start_key = "log_start";
+const char* const identity_key = "identity";
+const char* const apply_state_key = "apply_state";
+}  // namespace
+
+std::unique_ptr<RocksStore> RocksStore::open(const std::string& dir, std::string& error) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  // Small machines: two background jobs are plenty for a coordination store.
+  options.max_background_jobs = 2;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (const char* name : cf_names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(options, dir, descriptors, &handles, &db);
+  if (!s.ok()) {
+    error = "cannot open the data directory " + dir + ": " + s.ToString();
+    return nullptr;
+  }
+  std::unique_ptr<RocksStore> store(new RocksStore());
+  store->db_ = db;
+  store->cfs_.assign(handles.begin() + 1, handles.end());
+  db->DestroyColumnFamilyHandle(handles[0]);
+  return store;
+}
+
+RocksStore::~RocksStore() {
+  if (db_ == nullptr) return;
+  for (auto* h : cfs_) db_->DestroyColumnFamilyHandle(h);
+  db_->Close();
+  delete db_;
+}
+
+bool RocksStore::load(Loaded& out, std::string& error) {
+  out = Loaded{};
+  std::string v;
+  auto get = [&](Cf cf, const char* key) { return db_->Get(rocksdb::ReadOptions(), cfs_[cf], key, &v).ok(); };
+  if (get(meta, identity_key)) {
+    out.identity = decode_identity(v);
+    if (!out.identity) return error = "damaged record meta/identity", false;
+  }
+  if (get(raft_state, hard_state_key)) {
+    auto hs = decode_hard_state(v);
+    if (!hs) return error = "damaged record raft_state/hard_state", false;
+    out.hard_state = *hs;
+  }
+  if (get(raft_state, log_start_key)) {
+    auto ls = decode_log_start(v);
+    if (!ls) return error = "damaged record raft_state/log_start", false;
+    out.log_start = *ls;
+  }
+  if (get(meta, apply_state_key)) {
+    auto as = decode_apply_state(v);
+    if (!as) return error = "damaged record meta/apply_state", false;
+    out.apply_state = std::move(*as);
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[raft_log]));
+  raft::Index expect = out.log_start.first_index;
+  for (it->Seek(index_key(out.log_start.first_index)); it->Valid(); it->Next()) {
+    const auto index = index_from_key(it->key().ToString());
+    auto e = decode_entry(index, it->value().ToString());
+    if (!e) return error = "damaged raft log entry " + std::to_string(index), false;
+    if (index != expect) return error = "raft log has a gap before entry " + std::to_string(index), false;
+    out.entries.push_back(std::move(*e));
+    ++expect;
+  }
+  it.reset(db_->NewIterator(rocksdb::ReadOptions(), cfs_[mvcc_cf]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto r = decode_record(it->key().ToString(), it->value().ToString());
+    if (!r) return error = "damaged mvcc record", false;
+    out.records.push_back(std::move(*r));
+  }
+  return true;
+}
+
+bool RocksStore::write(const WriteSet& w, std::string& error) {
+  rocksdb::WriteBatch batch;
+  if (w.identity) batch.Put(cfs_[meta], identity_key, encode(*w.identity));
+  if (w.hard_state) batch.Put(cfs_[raft_state], hard_state_key, encode(*w.hard_state));
+  if (!w.entries.empty()) {
+    // Entries replace whatever the log held from the first new index on.
+    batch.DeleteRange(cfs_[raft_log], index_key(w.entries.front().index), index_key(~raft::Index{0}));
+    for (const auto& e : w.entries) batch.Put(cfs_[raft_log], index_key(e.index), encode(e));
+  }
+  for (const auto& op : w.mvcc_ops) {
+    if (op.remove) {
+      batch.Delete(cfs_[mvcc_cf], revision_key(op.record.revision));
+    } else {
+      batch.Put(cfs_[mvcc_cf], revision_key(op.record.revision), encode(op.record));
+    }
+  }
+  if (w.apply_state) batch.Put(cfs_[meta], apply_state_key, encode(*w.apply_state));
+  if (w.trim_log) {
+    batch.Put(cfs_[raft_state], log_start_key, encode(*w.trim_log));
+    batch.DeleteRange(cfs_[raft_log], index_key(0), index_key(w.trim_log->first_index));
+  }
+  rocksdb::WriteOptions options;
+  options.sync = w.sync;
+  auto s = db_->Write(options, &batch);
+  if (!s.ok()) {
+    error = s.ToString();
+    return false;
+  }
+  return true;
+}
+
+std::uint64_t RocksStore::disk_size_bytes() {
+  std::uint64_t total = 0, v = 0;
+  for (auto* cf : cfs_) {
+    if (db_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) total += v;
+    if (db_->GetIntProperty(cf, "rocksdb.cur-size-all-mem-tables", &v)) total += v;
+  }
+  return total;
+}
+
+}  // namespace acord::storage

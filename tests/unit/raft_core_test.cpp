@@ -1,0 +1,150 @@
+// The Raft core with a single voter (Raft paper §5.2 elections, §5.3
+// replication, §5.4.2 committing only entries of the current term).
+#include <catch2/catch.hpp>
+
+#include "core/raft/raft_core.hpp"
+
+using namespace acord::raft;
+
+namespace {
+Config single(NodeId id = 1) { return Config{id, {id}, 10, 1, 7}; }
+
+// Plays the node's part: persist (here: remember), then advance.
+struct Driver {
+  RaftCore core;
+  std::vector<Entry> durable;
+  HardState hs;
+  std::vector<Entry> applied;
+  explicit Driver(Restored r = {}) : core(single(), std::move(r)) {}
+  void run() {
+    while (core.has_ready()) {
+      Ready rd = core.ready();
+      if (rd.hard_state) hs = *rd.hard_state;
+      for (auto& e : rd.entries) {
+        while (!durable.empty() && durable.back().index >= e.index) durable.pop_back();
+        durable.push_back(e);
+      }
+      CHECK(rd.messages.empty());
+      for (auto& e : rd.committed) applied.push_back(e);
+      core.advance(rd);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("§5.2 a single voter elects itself after an election timeout", "[raft]") {
+  Driver d;
+  CHECK(d.core.role() == Role::follower);
+  for (int i = 0; i < 9; ++i) d.core.tick();
+  CHECK(d.core.role() == Role::follower);  // the timeout is at least election_ticks
+  for (int i = 0; i < 11; ++i) d.core.tick();
+  CHECK(d.core.role() == Role::leader);
+  CHECK(d.core.term() == 1);
+  CHECK(d.core.leader() == 1);
+}
+
+TEST_CASE("§5.4.2 a new leader appends an empty entry of its term, committed once durable", "[raft]") {
+  Driver d;
+  d.core.campaign();
+  REQUIRE(d.core.role() == Role::leader);
+  REQUIRE(d.core.has_ready());
+  Ready rd = d.core.ready();
+  REQUIRE(rd.entries.size() == 1);
+  CHECK(rd.entries[0].data.empty());
+  CHECK(rd.entries[0].term == 1);
+  CHECK(rd.committed.empty());  // not durable yet: not committed
+  CHECK(rd.hard_state->term == 1);
+  CHECK(rd.hard_state->vote == 1);
+  d.core.advance(rd);
+  CHECK(d.core.commit_index() == 1);
+  Ready next = d.core.ready();
+  REQUIRE(next.committed.size() == 1);
+  CHECK(next.hard_state->commit == 1);
+}
+
+TEST_CASE("proposals commit in order, batched by whatever waits for one durable write", "[raft]") {
+  Driver d;
+  d.core.campaign();
+  d.run();
+  CHECK(d.core.propose("a") == ProposeResult::ok);
+  CHECK(d.core.propose("b") == ProposeResult::ok);
+  Ready rd = d.core.ready();
+  CHECK(rd.entries.size() == 2);  // one persist covers both: group commit
+  d.core.advance(rd);
+  d.run();
+  REQUIRE(d.applied.size() == 3);
+  CHECK(d.applied[1].data == "a");
+  CHECK(d.applied[2].data == "b");
+  CHECK(d.core.applied_index() == 3);
+  CHECK_FALSE(d.core.has_ready());
+}
+
+TEST_CASE("a follower refuses proposals", "[raft]") {
+  Driver d;
+  CHECK(d.core.propose("x") == ProposeResult::not_leader);
+}
+
+TEST_CASE("restart: committed but unapplied entries are applied again; term advances on campaign", "[raft][restart]") {
+  Driver first;
+  first.core.campaign();
+  first.run();
+  first.core.propose("a");
+  first.core.propose("b");
+  first.run();
+  // Restart from what was durable, as if only the first two entries were applied.
+  Restored r;
+  r.hard_state = first.hs;
+  r.entries = first.durable;
+  r.applied = 1;
+  Driver second(r);
+  second.run();
+  REQUIRE(second.applied.size() == 2);
+  CHECK(second.applied[0].data == "a");
+  second.core.campaign();
+  CHECK(second.core.term() == 2);
+  second.run();
+  CHECK(second.core.last_index() == 4);
+  CHECK(second.core.commit_index() == 4);
+}
+
+TEST_CASE("restart with entries beyond commit commits them through the new term's entry", "[raft][restart]") {
+  Restored r;
+  r.hard_state = HardState{1, 1, 1};
+  r.entries = {Entry{1, 1, EntryType::normal, ""}, Entry{1, 2, EntryType::normal, "unacked"}};
+  r.applied = 1;
+  Driver d(r);
+  d.run();
+  CHECK(d.applied.empty());  // entry 2 is not known committed
+  d.core.campaign();
+  d.run();
+  REQUIRE(d.applied.size() == 2);
+  CHECK(d.applied[0].data == "unacked");
+  CHECK(d.applied[1].term == 2);
+}
+
+TEST_CASE("trim drops applied entries and keeps the terms it needs", "[raft]") {
+  Driver d;
+  d.core.campaign();
+  d.run();
+  for (int i = 0; i < 5; ++i) d.core.propose(std::to_string(i));
+  d.run();
+  d.core.trim(4);
+  CHECK(d.core.first_index() == 5);
+  CHECK(d.core.term_at(4) == 1);
+  CHECK(d.core.last_index() == 6);
+  d.core.propose("after");
+  d.run();
+  CHECK(d.applied.back().data == "after");
+}
+
+TEST_CASE("messages from nodes outside the configuration are ignored", "[raft]") {
+  Driver d;
+  d.core.campaign();
+  d.run();
+  Message m;
+  m.from = 99;
+  m.term = 50;
+  d.core.step(m);
+  CHECK(d.core.role() == Role::leader);
+  CHECK(d.core.term() == 1);
+}
