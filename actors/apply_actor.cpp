@@ -1,0 +1,209 @@
+#include "actors/apply_actor.hpp"
+
+#include <algorithm>
+
+#include "core/limits.hpp"
+#include "etcdserverpb/rpc.pb.h"
+
+namespace acord::actors {
+namespace {
+
+using Self = caf::stateful_actor<ApplyActorState>;
+using namespace etcdserverpb;
+
+void fill_header(const ApplyActorState& st, ResponseHeader* h) {
+  h->set_cluster_id(st.identity.cluster_id);
+  h->set_member_id(st.identity.member_id);
+  h->set_raft_term(st.term);
+  if (h->revision() == 0) h->set_revision(st.store.current_revision());
+}
+
+template <class Req, class Resp, class F>
+ResultPtr run(const std::string& payload, F&& f) {
+  auto result = std::make_shared<Result>();
+  Req req;
+  if (!req.ParseFromString(payload)) {
+    result->error = ApiError{StatusCode::internal, "acord: a committed entry does not decode"};
+    return result;
+  }
+  auto resp = std::make_shared<Resp>();
+  result->error = f(req, *resp);
+  result->response = resp;
+  return result;
+}
+
+AlarmResponse alarms_of(const ApplyActorState& st) {
+  AlarmResponse out;
+  if (st.applier->no_space()) {
+    auto* a = out.add_alarms();
+    a->set_memberid(st.identity.member_id);
+    a->set_alarm(NOSPACE);
+  }
+  return out;
+}
+
+ResultPtr apply_proposal(ApplyActorState& st, const protocol::Proposal& p) {
+  auto& app = *st.applier;
+  switch (p.kind) {
+    case protocol::ProposalKind::put:
+      return run<PutRequest, PutResponse>(p.payload, [&](auto& q, auto& r) { return app.put(q, r); });
+    case protocol::ProposalKind::delete_range:
+      return run<DeleteRangeRequest, DeleteRangeResponse>(p.payload,
+                                                          [&](auto& q, auto& r) { return app.delete_range(q, r); });
+    case protocol::ProposalKind::txn:
+      return run<TxnRequest, TxnResponse>(p.payload, [&](auto& q, auto& r) { return app.txn(q, r); });
+    case protocol::ProposalKind::compaction:
+      return run<CompactionRequest, CompactionResponse>(p.payload,
+                                                        [&](auto& q, auto& r) { return app.compact(q, r); });
+    case protocol::ProposalKind::alarm:
+      return run<AlarmRequest, AlarmResponse>(p.payload, [&](const AlarmRequest& q, AlarmResponse& r) {
+        // Only NOSPACE exists here; an alarm for another member or type is a no-op.
+        const bool about_nospace = q.alarm() == NOSPACE || q.alarm() == NONE;
+        if (q.action() == AlarmRequest::ACTIVATE && q.alarm() == NOSPACE) app.set_no_space(true);
+        if (q.action() == AlarmRequest::DEACTIVATE && about_nospace && app.no_space()) {
+          app.set_no_space(false);
+          auto* a = r.add_alarms();
+          a->set_memberid(st.identity.member_id);
+          a->set_alarm(NOSPACE);
+          return errors::ok();
+        }
+        r = alarms_of(st);
+        return errors::ok();
+      });
+    case protocol::ProposalKind::publish: {
+      if (auto attrs = protocol::decode_member_attributes(p.payload)) {
+        for (auto& m : st.state.membership.members) {
+          if (m.id == attrs->member_id) {
+            m.name = attrs->name;
+            m.client_urls = attrs->client_urls;
+          }
+        }
+      }
+      return nullptr;
+    }
+    case protocol::ProposalKind::cluster_version:
+      st.state.cluster_version = p.payload;
+      return nullptr;
+  }
+  return nullptr;
+}
+
+// Reads are a Range, or a Txn that writes nothing (etcd serves both without
+// going through the log).
+void serve_read(ApplyActorState& st, const ReadRequest& r, caf::response_promise& rp) {
+  auto result = std::make_shared<Result>();
+  ResponseHeader* header = nullptr;
+  if (auto* txn = dynamic_cast<const TxnRequest*>(r.request.get())) {
+    auto resp = std::make_shared<TxnResponse>();
+    result->error = st.applier->txn(*txn, *resp);
+    header = resp->mutable_header();
+    result->response = resp;
+  } else {
+    auto resp = std::make_shared<RangeResponse>();
+    result->error = st.applier->range(static_cast<const RangeRequest&>(*r.request), *resp);
+    header = resp->mutable_header();
+    result->response = resp;
+  }
+  fill_header(st, header);
+  rp.deliver(ResultPtr(result));
+}
+
+void persist(Self* self) {
+  auto& st = self->state;
+  st.state.current_revision = st.store.current_revision();
+  st.state.compacted_revision = st.store.compacted_revision();
+  st.state.no_space_alarm = st.applier->no_space();
+  auto ws = std::make_shared<storage::WriteSet>();
+  ws->mvcc_ops = st.store.take_mirror_ops();
+  ws->apply_state = st.state;
+  const raft::Index applied = st.state.applied_index;
+  if (applied - st.last_trim < limits::raft_log_trim_every_entries) {
+    // Not synced: the log holds these entries durably, and a restart applies
+    // again whatever this write had not yet made durable.
+    self->send(st.storage, write_atom::value, WriteSetPtr(ws));
+    return;
+  }
+  st.last_trim = applied;
+  ws->sync = true;
+  self->request(st.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([=](bool) {
+    self->send(self->state.raft, trim_atom::value, applied);
+  });
+}
+
+}  // namespace
+
+caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
+  auto& st = self->state;
+  st.identity = args.identity;
+  st.state = std::move(args.restored);
+  st.store.restore(std::move(args.records), st.state.compacted_revision, st.state.current_revision);
+  st.applier = std::make_unique<kv::KvApplier>(st.store, args.quota_bytes);
+  st.applier->set_no_space(st.state.no_space_alarm);
+  st.storage = args.storage;
+  st.raft = args.raft;
+  st.last_trim = st.state.applied_index;
+  return {
+      [=](apply_atom, const CommittedBatchPtr& batch) {
+        auto& st = self->state;
+        st.term = std::max(st.term, batch->term);
+        for (const auto& e : batch->entries) {
+          if (e.index <= st.state.applied_index) continue;  // applied before a restart
+          st.state.applied_index = e.index;
+          if (e.type == raft::EntryType::membership) {
+            if (auto m = protocol::decode_membership(e.data)) st.state.membership = std::move(*m);
+            continue;
+          }
+          if (e.data.empty()) continue;  // a new leader's empty entry
+          auto p = protocol::decode_proposal(e.data);
+          ResultPtr result = p ? apply_proposal(st, *p) : nullptr;
+          for (const auto& [id, session] : batch->waiters) {
+            if (p && id == p->id && p->origin == st.identity.member_id && result) {
+              if (result->response && result->error.ok()) {
+                auto* hdr = result->response->GetDescriptor()->FindFieldByName("header");
+                if (hdr != nullptr) {
+                  auto* h = static_cast<ResponseHeader*>(
+                      result->response->GetReflection()->MutableMessage(result->response.get(), hdr));
+                  fill_header(st, h);
+                }
+              }
+              self->send(session, result_atom::value, id, result);
+            }
+          }
+        }
+        persist(self);
+        // Reads waiting for this applied index can be answered now.
+        auto end = st.held_reads.upper_bound(st.state.applied_index);
+        for (auto it = st.held_reads.begin(); it != end; ++it) serve_read(st, *it->second.first, it->second.second);
+        st.held_reads.erase(st.held_reads.begin(), end);
+      },
+      // Acknowledgements of unsynced writes need no action.
+      [](bool) {},
+      [=](raft_link_atom, const caf::actor& raft) { self->state.raft = raft; },
+      [=](read_atom, const ReadRequestPtr& r) -> caf::result<ResultPtr> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise();
+        if (r->read_index <= st.state.applied_index) {
+          serve_read(st, *r, rp);
+        } else {
+          st.held_reads.emplace(r->read_index, std::make_pair(r, rp));
+        }
+        return rp;
+      },
+      [=](status_atom) {
+        const auto& st = self->state;
+        ApplyStatus s;
+        s.applied_index = st.state.applied_index;
+        s.revision = st.store.current_revision();
+        s.db_size_bytes = st.store.size_bytes();
+        s.db_size_in_use_bytes = st.store.size_bytes();
+        s.no_space = st.applier->no_space();
+        s.cluster_id = st.identity.cluster_id;
+        s.member_id = st.identity.member_id;
+        s.term = st.term;
+        s.membership = st.state.membership;
+        return s;
+      },
+  };
+}
+
+}  // namespace acord::actors

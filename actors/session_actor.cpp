@@ -1,0 +1,190 @@
+#include "actors/session_actor.hpp"
+
+#include "core/kv/kv_applier.hpp"
+#include "core/kv/request_checks.hpp"
+#include "core/limits.hpp"
+#include "etcdserverpb/rpc.pb.h"
+
+namespace acord::actors {
+namespace {
+
+using namespace etcdserverpb;
+using Ctx = std::shared_ptr<SessionContext>;
+
+void finish(caf::event_based_actor* self, const CallPtr& call, const ApiError& e) {
+  call->finish(e);
+  self->quit();
+}
+
+// Moves a result into the call's response (same message type by construction).
+void finish_with(caf::event_based_actor* self, const CallPtr& call, const ResultPtr& r) {
+  if (r->error.ok() && r->response) call->response->GetReflection()->Swap(call->response, r->response.get());
+  finish(self, call, r->error);
+}
+
+caf::behavior await_result(caf::event_based_actor* self, const CallPtr& call, std::uint64_t id) {
+  self->delayed_send(self, std::chrono::milliseconds(limits::request_timeout_ms), timeout_atom::value);
+  return {
+      [=](result_atom, std::uint64_t got, const ResultPtr& r) {
+        if (got == id) finish_with(self, call, r);
+      },
+      [=](timeout_atom) { finish(self, call, errors::timeout()); },
+  };
+}
+
+caf::behavior propose(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, protocol::ProposalKind kind) {
+  if (call->request->ByteSizeLong() > ctx->max_request_bytes) {
+    finish(self, call, errors::request_too_large());
+    return {};
+  }
+  auto req = std::make_shared<ProposalRequest>();
+  req->proposal.origin = ctx->member_id;
+  req->proposal.id = ctx->next_proposal_id.fetch_add(1);
+  req->proposal.kind = kind;
+  req->proposal.payload = call->request->SerializeAsString();
+  req->reply_to = caf::actor_cast<caf::actor>(self);
+  const auto id = req->proposal.id;
+  self->send(ctx->raft, propose_atom::value, ProposalRequestPtr(req));
+  return await_result(self, call, id);
+}
+
+void read(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, raft::Index index) {
+  auto rr = std::make_shared<ReadRequest>();
+  // The request lives until finish(); the read is answered before that.
+  rr->request = std::shared_ptr<const google::protobuf::Message>(call->request, [](auto*) {});
+  rr->read_index = index;
+  self->request(ctx->apply, std::chrono::milliseconds(limits::request_timeout_ms), read_atom::value,
+                ReadRequestPtr(rr))
+      .then([=](const ResultPtr& r) { finish_with(self, call, r); },
+            [=](caf::error&) { finish(self, call, errors::timeout()); });
+}
+
+// A read is linearizable unless the client asked for a serializable one: it
+// waits for ReadIndex (the commit index, confirmed by the leader) to be applied.
+caf::behavior linearizable_read(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, bool serializable) {
+  if (serializable) {
+    read(self, ctx, call, 0);
+  } else {
+    self->request(ctx->raft, std::chrono::milliseconds(limits::request_timeout_ms), readidx_atom::value)
+        .then([=](raft::Index index) { read(self, ctx, call, index); },
+              [=](caf::error&) { finish(self, call, errors::no_leader()); });
+  }
+  return {[](timeout_atom) {}};
+}
+
+// etcd treats a read-only txn as serializable only if every op of both
+// branches is a serializable range (etcd: isTxnSerializable).
+bool txn_serializable(const TxnRequest& t) {
+  for (const auto* ops : {&t.success(), &t.failure()}) {
+    for (const auto& op : *ops) {
+      if (!op.has_request_range() || !op.request_range().serializable()) return false;
+    }
+  }
+  return true;
+}
+
+void status(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
+  self->request(ctx->raft, caf::infinite, status_atom::value).then([=](const RaftStatus& rs) {
+    self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
+      auto& out = static_cast<StatusResponse&>(*call->response);
+      auto* h = out.mutable_header();
+      h->set_cluster_id(as.cluster_id);
+      h->set_member_id(as.member_id);
+      h->set_revision(as.revision);
+      h->set_raft_term(rs.term);
+      out.set_version(ctx->version);
+      out.set_dbsize(as.db_size_bytes);
+      out.set_dbsizeinuse(as.db_size_in_use_bytes);
+      out.set_leader(rs.leader);
+      out.set_raftindex(rs.commit_index);
+      out.set_raftterm(rs.term);
+      out.set_raftappliedindex(as.applied_index);
+      if (as.no_space) out.add_errors("memberID:" + std::to_string(as.member_id) + " alarm:NOSPACE ");
+      finish(self, call, errors::ok());
+    });
+  });
+}
+
+void member_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
+  self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
+    auto& out = static_cast<MemberListResponse&>(*call->response);
+    auto* h = out.mutable_header();
+    h->set_cluster_id(as.cluster_id);
+    h->set_member_id(as.member_id);
+    h->set_raft_term(as.term);
+    for (const auto& m : as.membership.members) {
+      auto* pm = out.add_members();
+      pm->set_id(m.id);
+      pm->set_name(m.name);
+      for (const auto& u : m.peer_urls) pm->add_peerurls(u);
+      for (const auto& u : m.client_urls) pm->add_clienturls(u);
+    }
+    finish(self, call, errors::ok());
+  });
+}
+
+void alarm_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
+  self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
+    auto& out = static_cast<AlarmResponse&>(*call->response);
+    auto* h = out.mutable_header();
+    h->set_cluster_id(as.cluster_id);
+    h->set_member_id(as.member_id);
+    h->set_revision(as.revision);
+    h->set_raft_term(as.term);
+    if (as.no_space) {
+      auto* a = out.add_alarms();
+      a->set_memberid(as.member_id);
+      a->set_alarm(NOSPACE);
+    }
+    finish(self, call, errors::ok());
+  });
+}
+
+// Keeps a session alive while it waits on a request's response handler.
+caf::behavior waiting() {
+  return {[](timeout_atom) {}};
+}
+
+}  // namespace
+
+caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call) {
+  auto reject = [&](const ApiError& e) {
+    finish(self, call, e);
+    return caf::behavior{};
+  };
+  const auto& req = *call->request;
+  switch (call->kind) {
+    case CallKind::range:
+      if (auto e = kv::check_range(static_cast<const RangeRequest&>(req)); !e.ok()) return reject(e);
+      return linearizable_read(self, ctx, call, static_cast<const RangeRequest&>(req).serializable());
+    case CallKind::put:
+      if (auto e = kv::check_put(static_cast<const PutRequest&>(req)); !e.ok()) return reject(e);
+      return propose(self, ctx, call, protocol::ProposalKind::put);
+    case CallKind::delete_range:
+      if (auto e = kv::check_delete(static_cast<const DeleteRangeRequest&>(req)); !e.ok()) return reject(e);
+      return propose(self, ctx, call, protocol::ProposalKind::delete_range);
+    case CallKind::txn:
+      if (auto e = kv::check_txn(static_cast<const TxnRequest&>(req), ctx->max_txn_ops); !e.ok()) return reject(e);
+      if (kv::txn_is_read_only(static_cast<const TxnRequest&>(req))) {
+        return linearizable_read(self, ctx, call, txn_serializable(static_cast<const TxnRequest&>(req)));
+      }
+      return propose(self, ctx, call, protocol::ProposalKind::txn);
+    case CallKind::compact:
+      return propose(self, ctx, call, protocol::ProposalKind::compaction);
+    case CallKind::status:
+      status(self, ctx, call);
+      return waiting();
+    case CallKind::member_list:
+      member_list(self, ctx, call);
+      return waiting();
+    case CallKind::alarm:
+      if (static_cast<const AlarmRequest&>(req).action() == AlarmRequest::GET) {
+        alarm_list(self, ctx, call);
+        return waiting();
+      }
+      return propose(self, ctx, call, protocol::ProposalKind::alarm);
+  }
+  return reject(ApiError{StatusCode::unimplemented, "unknown call"});
+}
+
+}  // namespace acord::actors

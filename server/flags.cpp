@@ -1,0 +1,133 @@
+#include "server/flags.hpp"
+
+#include <CLI/CLI.hpp>
+#include <stdexcept>
+
+#include "core/limits.hpp"
+
+namespace acord::server {
+namespace {
+
+std::vector<Url> parse_url_list(const std::string& flag, const std::string& list) {
+  std::vector<Url> out;
+  std::size_t start = 0;
+  while (true) {
+    auto comma = list.find(',', start);
+    auto part = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    try {
+      out.push_back(parse_url(part));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("--" + flag + ": " + e.what());
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Url parse_url(const std::string& text) {
+  Url u;
+  u.text = text;
+  auto sep = text.find("://");
+  if (sep == std::string::npos) throw std::invalid_argument("URL \"" + text + "\" has no scheme (want http://host:port)");
+  u.scheme = text.substr(0, sep);
+  if (u.scheme != "http") {
+    throw std::invalid_argument("URL \"" + text + "\": scheme " + u.scheme + " is not supported (only http)");
+  }
+  auto rest = text.substr(sep + 3);
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || colon == 0 || rest.find('/') != std::string::npos) {
+    throw std::invalid_argument("URL \"" + text + "\" must be scheme://host:port");
+  }
+  u.host = rest.substr(0, colon);
+  const auto port = rest.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535) {
+    throw std::invalid_argument("URL \"" + text + "\" has an invalid port");
+  }
+  u.port = std::stoi(port);
+  return u;
+}
+
+ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message) {
+  CLI::App app{"acord: a distributed coordination service that speaks etcd's v3 API", "acord"};
+  app.set_version_flag("--version", "", "print the version and exit");
+  std::string listen_client = "http://localhost:2379", advertise_client = "http://localhost:2379";
+  std::string listen_peer = "http://localhost:2380", advertise_peer = "http://localhost:2380";
+  out.max_request_bytes = limits::max_request_bytes_default;
+  app.add_option("--name", out.name, "human-readable name for this member")->capture_default_str();
+  app.add_option("--data-dir", out.data_dir, "path to the data directory (default: <name>.etcd)");
+  app.add_option("--listen-client-urls", listen_client, "URLs to listen on for client traffic")->capture_default_str();
+  app.add_option("--advertise-client-urls", advertise_client, "client URLs to advertise to the cluster")
+      ->capture_default_str();
+  app.add_option("--listen-peer-urls", listen_peer, "URLs to listen on for peer traffic")->capture_default_str();
+  app.add_option("--initial-advertise-peer-urls", advertise_peer, "this member's peer URLs to advertise")
+      ->capture_default_str();
+  app.add_option("--initial-cluster", out.initial_cluster,
+                 "initial cluster configuration for bootstrapping (name=url,...; default: <name>=<peer urls>)");
+  app.add_option("--initial-cluster-state", out.initial_cluster_state, "initial cluster state ('new' or 'existing')")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"new", "existing"}));
+  app.add_option("--initial-cluster-token", out.initial_cluster_token, "initial cluster token for bootstrapping")
+      ->capture_default_str();
+  app.add_option("--max-request-bytes", out.max_request_bytes, "maximum client request size in bytes")
+      ->capture_default_str();
+  app.add_option("--quota-backend-bytes", out.quota_backend_bytes,
+                 "raise an alarm when the backend size exceeds this quota (0 defaults to 2 GiB)")
+      ->capture_default_str();
+  app.allow_extras(false);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    message = app.help();
+    return ParseOutcome::exit_ok;
+  } catch (const CLI::CallForVersion&) {
+    out.show_version = true;
+    return ParseOutcome::exit_ok;
+  } catch (const CLI::ExtrasError& e) {
+    message = "unknown flag: " + std::string(e.what()).substr(std::string(e.what()).find(':') + 1);
+    return ParseOutcome::exit_error;
+  } catch (const CLI::ParseError& e) {
+    message = e.what();
+    return ParseOutcome::exit_error;
+  }
+  try {
+    out.listen_client_urls = parse_url_list("listen-client-urls", listen_client);
+    out.advertise_client_urls = parse_url_list("advertise-client-urls", advertise_client);
+    out.listen_peer_urls = parse_url_list("listen-peer-urls", listen_peer);
+    out.initial_advertise_peer_urls = parse_url_list("initial-advertise-peer-urls", advertise_peer);
+  } catch (const std::invalid_argument& e) {
+    message = e.what();
+    return ParseOutcome::exit_error;
+  }
+  if (out.name.empty()) {
+    message = "--name must not be empty";
+    return ParseOutcome::exit_error;
+  }
+  if (out.data_dir.empty()) out.data_dir = out.name + ".etcd";
+  if (out.initial_cluster.empty()) {
+    for (const auto& u : out.initial_advertise_peer_urls) {
+      out.initial_cluster += (out.initial_cluster.empty() ? "" : ",") + out.name + "=" + u.text;
+    }
+  }
+  if (out.quota_backend_bytes < 0) {
+    message = "--quota-backend-bytes must not be negative";
+    return ParseOutcome::exit_error;
+  }
+  if (out.quota_backend_bytes == 0) out.quota_backend_bytes = limits::quota_backend_bytes_default;
+  if (out.quota_backend_bytes > limits::quota_backend_bytes_max) {
+    message = "--quota-backend-bytes " + std::to_string(out.quota_backend_bytes) + " exceeds the maximum " +
+              std::to_string(limits::quota_backend_bytes_max);
+    return ParseOutcome::exit_error;
+  }
+  if (out.max_request_bytes == 0) {
+    message = "--max-request-bytes must be positive";
+    return ParseOutcome::exit_error;
+  }
+  return ParseOutcome::run;
+}
+
+}  // namespace acord::server

@@ -1,0 +1,123 @@
+// acord's entry point: flags, the node, the client port, and a clean stop on
+// SIGINT/SIGTERM. A bad flag or data directory is a one-line error, exit 1.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+#include "actors/node.hpp"
+#include "core/limits.hpp"
+#include "server/flags.hpp"
+#include "server/grpc_services.hpp"
+
+namespace {
+
+constexpr const char* acord_version = "0.1.0";
+// The etcd API version acord speaks, reported where etcd reports its own
+// version (Maintenance.Status), since clients compare it against etcd releases.
+constexpr const char* etcd_api_version = "3.4.23";
+
+// One log line in etcd's JSON shape on stderr; etcd's e2e harness and operators
+// grep for the messages.
+void log_info(const std::string& msg) {
+  char ts[32];
+  std::time_t now = std::time(nullptr);
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::fprintf(stderr, "{\"level\":\"info\",\"ts\":\"%s\",\"msg\":\"%s\"}\n", ts, msg.c_str());
+}
+
+int fail(const std::string& why) {
+  std::fprintf(stderr, "acord: %s\n", why.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  acord::server::Flags flags;
+  std::string message;
+  switch (acord::server::parse_flags(argc, argv, flags, message)) {
+    case acord::server::ParseOutcome::exit_ok:
+      if (flags.show_version) {
+        std::printf("acord Version: %s\nAPI Version: 3.4 (etcd %s compatible)\n", acord_version, etcd_api_version);
+      } else {
+        std::printf("%s", message.c_str());
+      }
+      return 0;
+    case acord::server::ParseOutcome::exit_error:
+      return fail(message);
+    case acord::server::ParseOutcome::run:
+      break;
+  }
+
+  // Stop on SIGINT/SIGTERM: block them here, wait for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  acord::actors::NodeConfig nc;
+  nc.name = flags.name;
+  nc.data_dir = flags.data_dir;
+  try {
+    nc.initial_cluster = acord::cluster::parse_initial_cluster(flags.initial_cluster, flags.initial_cluster_token);
+  } catch (const std::invalid_argument& e) {
+    return fail(e.what());
+  }
+  nc.cluster_token = flags.initial_cluster_token;
+  for (const auto& u : flags.advertise_client_urls) nc.advertise_client_urls.push_back(u.text);
+  for (const auto& u : flags.initial_advertise_peer_urls) nc.advertise_peer_urls.push_back(u.text);
+  nc.max_request_bytes = flags.max_request_bytes;
+  nc.quota_bytes = flags.quota_backend_bytes;
+  nc.max_txn_ops = acord::limits::max_txn_ops_default;
+  nc.version = etcd_api_version;
+
+  std::string error;
+  auto node = acord::actors::Node::start(nc, error);
+  if (!node) return fail(error);
+
+  acord::server::KvService kv(*node);
+  acord::server::MaintenanceService maintenance(*node);
+  acord::server::ClusterService cluster(*node);
+  acord::server::UnbuiltServices unbuilt;
+  grpc::ServerBuilder builder;
+  std::vector<int> bound(flags.listen_client_urls.size(), 0);
+  for (std::size_t i = 0; i < flags.listen_client_urls.size(); ++i) {
+    builder.AddListeningPort(flags.listen_client_urls[i].host_port(), grpc::InsecureServerCredentials(), &bound[i]);
+  }
+  // gRPC's own limit sits above ours so that an oversize request gets etcd's
+  // "request is too large" from our check rather than a transport error.
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(flags.max_request_bytes + acord::limits::grpc_overhead_bytes));
+  builder.SetMaxSendMessageSize(INT32_MAX);
+  builder.RegisterService(&kv);
+  builder.RegisterService(&maintenance);
+  builder.RegisterService(&cluster);
+  builder.RegisterService(&unbuilt.watch);
+  builder.RegisterService(&unbuilt.lease);
+  builder.RegisterService(&unbuilt.auth);
+  auto server = builder.BuildAndStart();
+  for (std::size_t i = 0; i < bound.size(); ++i) {
+    if (!server || bound[i] == 0) {
+      return fail("cannot listen for clients on " + flags.listen_client_urls[i].text +
+                  " (address in use or not local)");
+    }
+  }
+  log_info("enabled capabilities for version 3.4");
+  log_info("published {Name:" + flags.name + " ClientURLs:[" + nc.advertise_client_urls.front() +
+           "]} to cluster " + acord::cluster::to_hex(node->cluster_id()));
+  for (const auto& u : flags.listen_client_urls) {
+    log_info("ready to serve client requests on " + u.host_port() + " (member " +
+             acord::cluster::to_hex(node->member_id()) + ")");
+  }
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log_info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  node.reset();
+  return 0;
+}

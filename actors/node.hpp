@@ -1,0 +1,48 @@
+#pragma once
+// One acord node: opens (or bootstraps) its data directory, spawns its actors
+// (storage, raft, apply) and a session per client call. The front (gRPC)
+// talks to the node only through submit().
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/call.hpp"
+#include "core/cluster/cluster_identity.hpp"
+
+namespace acord::actors {
+
+struct NodeConfig {
+  std::string name;
+  std::string data_dir;
+  std::vector<cluster::Member> initial_cluster;  // from --initial-cluster
+  std::string cluster_token;
+  std::vector<std::string> advertise_client_urls;
+  std::vector<std::string> advertise_peer_urls;
+  std::uint64_t max_request_bytes = 0;
+  std::int64_t quota_bytes = 0;
+  int max_txn_ops = 0;
+  std::string version;
+};
+
+class Node {
+ public:
+  // Opens the data directory and starts the actors. On failure returns nullptr
+  // with a one-line reason in `error`.
+  static std::unique_ptr<Node> start(const NodeConfig& config, std::string& error);
+  ~Node();
+
+  // Runs one client call; call->finish is invoked exactly once, on an actor
+  // thread. Safe to call from any thread.
+  void submit(CallPtr call);
+
+  std::uint64_t member_id() const;
+  std::uint64_t cluster_id() const;
+
+  struct Impl;
+
+ private:
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace acord::actors

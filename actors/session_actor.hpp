@@ -1,0 +1,29 @@
+#pragma once
+// A client session: one actor per client stream (a unary gRPC call is one
+// HTTP/2 stream). It checks the request against etcd's rules and limits, routes
+// it (writes: proposed through Raft; linearizable reads: ReadIndex, then the
+// apply actor; serializable reads: the apply actor directly), waits with a
+// deadline, answers through the call's callback, and ends.
+#include <atomic>
+#include <caf/all.hpp>
+#include <string>
+
+#include "actors/call.hpp"
+#include "actors/messages.hpp"
+
+namespace acord::actors {
+
+// What every session of a node shares.
+struct SessionContext {
+  caf::actor raft;
+  caf::actor apply;
+  std::uint64_t member_id = 0;
+  std::uint64_t max_request_bytes = 0;
+  int max_txn_ops = 0;
+  std::string version;  // reported by Maintenance.Status
+  std::atomic<std::uint64_t> next_proposal_id{1};
+};
+
+caf::behavior session_actor(caf::event_based_actor* self, std::shared_ptr<SessionContext> ctx, CallPtr call);
+
+}  // namespace acord::actors

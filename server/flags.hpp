@@ -1,0 +1,38 @@
+#pragma once
+// acord's command line: etcd's flag names and defaults for everything acord
+// shares with etcd, so an operator's scripts carry over.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace acord::server {
+
+struct Url {
+  std::string scheme, host;
+  int port = 0;
+  std::string text;  // as given
+  std::string host_port() const { return host + ":" + std::to_string(port); }
+};
+
+struct Flags {
+  std::string name = "default";
+  std::string data_dir;  // default: <name>.etcd
+  std::vector<Url> listen_client_urls, advertise_client_urls, listen_peer_urls, initial_advertise_peer_urls;
+  std::string initial_cluster;  // default: <name>=<each advertised peer url>
+  std::string initial_cluster_state = "new";
+  std::string initial_cluster_token = "etcd-cluster";
+  std::uint64_t max_request_bytes = 0;
+  std::int64_t quota_backend_bytes = 0;  // 0: the 2 GiB default
+  bool show_version = false;
+};
+
+enum class ParseOutcome { run, exit_ok, exit_error };
+
+// Parses argv. On exit_ok the help or version text is in `message`; on
+// exit_error, a one-line reason naming the bad flag or value.
+ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message);
+
+// "http://host:port" -> Url. Throws std::invalid_argument naming the problem.
+Url parse_url(const std::string& text);
+
+}  // namespace acord::server

@@ -1,0 +1,60 @@
+#pragma once
+// etcd's gRPC services on the client port (callback API). Each call becomes an
+// actors::Call submitted to the node; its reactor finishes when the session
+// answers. Methods not built yet answer UNIMPLEMENTED (the generated default).
+#include <memory>
+#include <vector>
+
+#include "actors/node.hpp"
+#include "etcdserverpb/rpc.grpc.pb.h"
+
+namespace acord::server {
+
+class KvService final : public etcdserverpb::KV::CallbackService {
+ public:
+  explicit KvService(actors::Node& node) : node_(node) {}
+  grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext*, const etcdserverpb::RangeRequest*,
+                                  etcdserverpb::RangeResponse*) override;
+  grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext*, const etcdserverpb::PutRequest*,
+                                etcdserverpb::PutResponse*) override;
+  grpc::ServerUnaryReactor* DeleteRange(grpc::CallbackServerContext*, const etcdserverpb::DeleteRangeRequest*,
+                                        etcdserverpb::DeleteRangeResponse*) override;
+  grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext*, const etcdserverpb::TxnRequest*,
+                                etcdserverpb::TxnResponse*) override;
+  grpc::ServerUnaryReactor* Compact(grpc::CallbackServerContext*, const etcdserverpb::CompactionRequest*,
+                                    etcdserverpb::CompactionResponse*) override;
+
+ private:
+  actors::Node& node_;
+};
+
+class MaintenanceService final : public etcdserverpb::Maintenance::CallbackService {
+ public:
+  explicit MaintenanceService(actors::Node& node) : node_(node) {}
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext*, const etcdserverpb::StatusRequest*,
+                                   etcdserverpb::StatusResponse*) override;
+  grpc::ServerUnaryReactor* Alarm(grpc::CallbackServerContext*, const etcdserverpb::AlarmRequest*,
+                                  etcdserverpb::AlarmResponse*) override;
+
+ private:
+  actors::Node& node_;
+};
+
+class ClusterService final : public etcdserverpb::Cluster::CallbackService {
+ public:
+  explicit ClusterService(actors::Node& node) : node_(node) {}
+  grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext*, const etcdserverpb::MemberListRequest*,
+                                       etcdserverpb::MemberListResponse*) override;
+
+ private:
+  actors::Node& node_;
+};
+
+// The services not built yet: every method answers UNIMPLEMENTED.
+struct UnbuiltServices {
+  etcdserverpb::Watch::CallbackService watch;
+  etcdserverpb::Lease::CallbackService lease;
+  etcdserverpb::Auth::CallbackService auth;
+};
+
+}  // namespace acord::server
