@@ -146,6 +146,9 @@ Node::~Node() {
   if (!impl_ || !impl_->system) return;
   for (auto* a : {&impl_->raft, &impl_->apply, &impl_->storage}) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   impl_->system->await_all_actors_done();
+  // A detached actor's thread ends only once every handle to it is gone.
+  impl_->ctx.reset();
+  impl_->raft = impl_->apply = impl_->storage = caf::actor{};
   impl_->system.reset();
 }
 

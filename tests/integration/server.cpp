@@ -1,0 +1,93 @@
+#include "server.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace acord::test {
+
+std::string acord_binary() { return ACORD_BINARY; }
+std::string etcd_binary() { return "/usr/bin/etcd"; }
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {
+  client_port_ = free_port();
+  peer_port_ = free_port();
+  if (options_.peer_url.empty()) options_.peer_url = "http://127.0.0.1:" + std::to_string(peer_port_);
+  log_path_ = dir_.path + "/server.log";
+  start();
+  if (!wait_ready()) throw std::runtime_error("server did not become ready; log:\n" + log());
+}
+
+Server::~Server() {
+  if (child_) {
+    kill9();
+  }
+}
+
+std::vector<std::string> Server::flags() const {
+  std::vector<std::string> f = {
+      "--name", options_.name,
+      "--data-dir", data_dir(),
+      "--listen-client-urls", "http://" + endpoint(),
+      "--advertise-client-urls", "http://" + endpoint(),
+      "--listen-peer-urls", "http://127.0.0.1:" + std::to_string(peer_port_),
+      "--initial-advertise-peer-urls", options_.peer_url,
+      "--initial-cluster", options_.name + "=" + options_.peer_url,
+  };
+  f.insert(f.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+  return f;
+}
+
+void Server::start() {
+  std::vector<std::string> argv = {options_.binary};
+  auto f = flags();
+  argv.insert(argv.end(), f.begin(), f.end());
+  child_ = std::make_unique<Child>(argv, log_path_);
+}
+
+bool Server::wait_ready(std::chrono::milliseconds deadline) {
+  // A fresh channel per probe: a channel that failed to connect while the
+  // server was down backs off for seconds before it tries again.
+  return wait_until(
+      [&] {
+        if (!child_->running()) return false;
+        auto probe = etcdserverpb::KV::NewStub(grpc::CreateChannel(endpoint(), grpc::InsecureChannelCredentials()));
+        etcdserverpb::RangeRequest r;
+        r.set_key("health");
+        etcdserverpb::RangeResponse out;
+        if (!probe->Range(ctx(std::chrono::milliseconds(1000)).get(), r, &out).ok()) return false;
+        channel_ = grpc::CreateChannel(endpoint(), grpc::InsecureChannelCredentials());
+        kv_ = etcdserverpb::KV::NewStub(channel_);
+        maintenance_ = etcdserverpb::Maintenance::NewStub(channel_);
+        return true;
+      },
+      deadline, std::chrono::milliseconds(50));
+}
+
+void Server::kill9() {
+  child_->signal(SIGKILL);
+  child_->wait(std::chrono::seconds(10));
+}
+
+int Server::stop() {
+  child_->signal(SIGTERM);
+  return child_->wait(std::chrono::seconds(15));
+}
+
+etcdserverpb::KV::Stub& Server::kv() { return *kv_; }
+etcdserverpb::Maintenance::Stub& Server::maintenance() { return *maintenance_; }
+
+std::unique_ptr<grpc::ClientContext> ctx(std::chrono::milliseconds deadline) {
+  auto c = std::make_unique<grpc::ClientContext>();
+  c->set_deadline(std::chrono::system_clock::now() + deadline);
+  return c;
+}
+
+CommandResult etcdctl(const std::string& endpoint, const std::vector<std::string>& args, const std::string& input) {
+  std::vector<std::string> argv = {"etcdctl", "--endpoints=" + endpoint, "--dial-timeout=3s", "--command-timeout=5s"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, input, std::chrono::seconds(20));
+}
+
+}  // namespace acord::test

@@ -1,0 +1,68 @@
+#pragma once
+// A server under test — acord, or the real etcd as the oracle — started as a
+// real process on free loopback ports with etcd's flags, and a small gRPC
+// client (our own) to talk to it.
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "etcdserverpb/rpc.grpc.pb.h"
+#include "process.hpp"
+
+namespace acord::test {
+
+std::string acord_binary();  // build/acord, next to the test binaries
+std::string etcd_binary();   // /usr/bin/etcd (Debian's etcd-server)
+
+struct ServerOptions {
+  std::string binary = acord_binary();
+  std::string name = "default";
+  // The peer url is only advertised (it names the member); with the same url
+  // acord and etcd compute the same member and cluster ids.
+  std::string peer_url;
+  std::vector<std::string> extra_flags;
+};
+
+class Server {
+ public:
+  // Starts the server on a fresh data dir and waits until it serves.
+  explicit Server(ServerOptions options = {});
+  ~Server();
+
+  // Starts the process again on the same data dir and ports.
+  void start();
+  // Waits until a linearizable read succeeds; false at the deadline.
+  bool wait_ready(std::chrono::milliseconds deadline = std::chrono::seconds(20));
+  void kill9();
+  // SIGTERM, then wait; returns the exit code.
+  int stop();
+
+  std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
+  std::string data_dir() const { return dir_.path + "/data"; }
+  std::string log() const { return read_file(log_path_); }
+  std::vector<std::string> flags() const;
+  Child* process() { return child_.get(); }
+
+  etcdserverpb::KV::Stub& kv();
+  etcdserverpb::Maintenance::Stub& maintenance();
+
+ private:
+  ServerOptions options_;
+  TempDir dir_;
+  int client_port_ = 0, peer_port_ = 0;
+  std::string log_path_;
+  std::unique_ptr<Child> child_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<etcdserverpb::KV::Stub> kv_;
+  std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance_;
+};
+
+// A client context with a deadline.
+std::unique_ptr<grpc::ClientContext> ctx(std::chrono::milliseconds deadline = std::chrono::seconds(5));
+
+// Runs the real etcdctl against `endpoint`.
+CommandResult etcdctl(const std::string& endpoint, const std::vector<std::string>& args, const std::string& input = "");
+
+}  // namespace acord::test
