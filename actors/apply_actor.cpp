@@ -117,7 +117,7 @@ void persist(Self* self) {
   ws->mvcc_ops = st.store.take_mirror_ops();
   ws->apply_state = st.state;
   const raft::Index applied = st.state.applied_index;
-  if (applied - st.last_trim < limits::raft_log_trim_every_entries) {
+  if (applied - st.last_trim < st.snapshot_count) {
     // Not synced: the log holds these entries durably, and a restart applies
     // again whatever this write had not yet made durable.
     self->send(st.storage, write_atom::value, WriteSetPtr(ws));
@@ -142,6 +142,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
   st.storage = args.storage;
   st.raft = args.raft;
   st.last_trim = st.state.applied_index;
+  st.snapshot_count = args.snapshot_count;
   return {
       [=](apply_atom, const CommittedBatchPtr& batch) {
         auto& st = self->state;

@@ -18,6 +18,7 @@ struct ApplyActorArgs {
   storage::ApplyState restored;          // what the data directory held
   std::vector<mvcc::Record> records;     // the MVCC records it held
   std::int64_t quota_bytes = 0;
+  std::uint64_t snapshot_count = 0;  // entries applied between log trims
   caf::actor storage;
   caf::actor raft;  // told when the log may be trimmed
 };
@@ -30,6 +31,7 @@ struct ApplyActorState {
   raft::Term term = 0;
   caf::actor storage, raft;
   raft::Index last_trim = 0;
+  std::uint64_t snapshot_count = 0;
   std::multimap<raft::Index, std::pair<ReadRequestPtr, caf::response_promise>> held_reads;
   static inline const char* name = "apply";
 };

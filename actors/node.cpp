@@ -108,6 +108,7 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   aa.restored = std::move(loaded.apply_state);
   aa.records = std::move(loaded.records);
   aa.quota_bytes = c.quota_bytes;
+  aa.snapshot_count = c.snapshot_count;
   aa.storage = impl->storage;
   const bool version_known = !aa.restored.cluster_version.empty();
   impl->apply = sys.spawn(apply_actor, std::move(aa));
@@ -116,6 +117,7 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   ra.core = core;
   ra.storage = impl->storage;
   ra.apply = impl->apply;
+  ra.retain_entries = std::min<std::uint64_t>(limits::raft_log_retain_entries, c.snapshot_count);
   protocol::MemberAttributes attrs;
   attrs.member_id = impl->identity.member_id;
   attrs.name = c.name;

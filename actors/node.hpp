@@ -21,6 +21,7 @@ struct NodeConfig {
   std::uint64_t max_request_bytes = 0;
   std::int64_t quota_bytes = 0;
   int max_txn_ops = 0;
+  std::uint64_t snapshot_count = 0;
   std::string version;
 };
 

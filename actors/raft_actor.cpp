@@ -139,8 +139,9 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
       [=](trim_atom, raft::Index durable_applied) {
         // Keep a tail of applied entries; drop the rest from disk and memory.
         auto& core = *self->state.args.core;
-        if (durable_applied <= limits::raft_log_retain_entries) return;
-        const raft::Index last_dropped = durable_applied - limits::raft_log_retain_entries;
+        const auto retain = self->state.args.retain_entries;
+        if (durable_applied <= retain) return;
+        const raft::Index last_dropped = durable_applied - retain;
         if (last_dropped < core.first_index()) return;
         auto ws = std::make_shared<storage::WriteSet>();
         ws->trim_log = storage::LogStart{last_dropped + 1, core.term_at(last_dropped)};

@@ -22,6 +22,8 @@ struct RaftActorArgs {
   // Entries this node proposes each time it becomes leader (etcd publishes its
   // member attributes and, once, the cluster version).
   std::vector<protocol::Proposal> on_leadership;
+  // Applied entries kept in the log when it is trimmed.
+  std::uint64_t retain_entries = 0;
 };
 
 caf::behavior raft_actor(caf::stateful_actor<struct RaftActorState>* self, RaftActorArgs args);

@@ -32,10 +32,12 @@ inline constexpr std::uint64_t pending_proposals_max = 5000;
 inline constexpr int request_timeout_ms = 7000;
 
 // Raft log entries kept behind the durably applied index once the log is
-// trimmed (so a lagging follower can still catch up from the log).
+// trimmed, so a lagging follower can still catch up from the log (etcd:
+// SnapshotCatchUpEntries). Never more than --snapshot-count.
 inline constexpr std::uint64_t raft_log_retain_entries = 5000;
-// The log is trimmed each time this many entries have been applied.
-inline constexpr std::uint64_t raft_log_trim_every_entries = 10000;
+// --snapshot-count: the log is trimmed each time this many entries have been
+// applied (etcd: DefaultSnapshotCount).
+inline constexpr std::uint64_t snapshot_count_default = 100000;
 
 // Raft timing in ticks (etcd defaults: 100 ms heartbeat, 1000 ms election).
 inline constexpr int raft_tick_ms = 100;

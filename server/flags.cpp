@@ -58,6 +58,8 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
   std::string listen_client = "http://localhost:2379", advertise_client = "http://localhost:2379";
   std::string listen_peer = "http://localhost:2380", advertise_peer = "http://localhost:2380";
   out.max_request_bytes = limits::max_request_bytes_default;
+  out.max_txn_ops = limits::max_txn_ops_default;
+  out.snapshot_count = limits::snapshot_count_default;
   app.add_option("--name", out.name, "human-readable name for this member")->capture_default_str();
   app.add_option("--data-dir", out.data_dir, "path to the data directory (default: <name>.etcd)");
   app.add_option("--listen-client-urls", listen_client, "URLs to listen on for client traffic")->capture_default_str();
@@ -78,6 +80,13 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
   app.add_option("--quota-backend-bytes", out.quota_backend_bytes,
                  "raise an alarm when the backend size exceeds this quota (0 defaults to 2 GiB)")
       ->capture_default_str();
+  app.add_option("--max-txn-ops", out.max_txn_ops, "maximum number of operations permitted in a transaction")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--snapshot-count", out.snapshot_count,
+                 "number of committed transactions between trims of the raft log")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.allow_extras(false);
   try {
     app.parse(argc, argv);

@@ -23,6 +23,8 @@ struct Flags {
   std::string initial_cluster_token = "etcd-cluster";
   std::uint64_t max_request_bytes = 0;
   std::int64_t quota_backend_bytes = 0;  // 0: the 2 GiB default
+  int max_txn_ops = 0;
+  std::uint64_t snapshot_count = 0;
   bool show_version = false;
 };
 

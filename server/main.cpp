@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   for (const auto& u : flags.initial_advertise_peer_urls) nc.advertise_peer_urls.push_back(u.text);
   nc.max_request_bytes = flags.max_request_bytes;
   nc.quota_bytes = flags.quota_backend_bytes;
-  nc.max_txn_ops = acord::limits::max_txn_ops_default;
+  nc.max_txn_ops = flags.max_txn_ops;
+  nc.snapshot_count = flags.snapshot_count;
   nc.version = etcd_api_version;
 
   std::string error;

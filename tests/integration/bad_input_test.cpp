@@ -87,7 +87,7 @@ TEST_CASE("a data dir of another cluster is refused, and left as it was", "[bad-
   CHECK(got.kvs_size() == 1);
 }
 
-TEST_CASE("requests past etcd's limits get etcd's errors; the server keeps serving", "[bad-input][limits]") {
+TEST_CASE("requests past etcd's limits get etcd's errors - the server keeps serving", "[bad-input][limits]") {
   Server s;
   SECTION("a request over --max-request-bytes is too large") {
     PutRequest p;

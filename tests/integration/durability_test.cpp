@@ -113,3 +113,28 @@ TEST_CASE("a clean stop (SIGTERM) exits 0 and keeps everything", "[durability]")
   CHECK(out.count() == 20);
   CHECK(out.header().revision() == 21);
 }
+
+TEST_CASE("restart after the raft log was trimmed (--snapshot-count) keeps everything", "[durability][trim]") {
+  ServerOptions o;
+  o.extra_flags = {"--snapshot-count", "50"};
+  Server s(o);
+  for (int i = 0; i < 400; ++i) {
+    PutRequest r;
+    r.set_key("t" + std::to_string(i));
+    r.set_value(std::to_string(i));
+    PutResponse out;
+    REQUIRE(s.kv().Put(ctx().get(), r, &out).ok());
+  }
+  for (int restart = 0; restart < 2; ++restart) {
+    s.kill9();
+    s.start();
+    REQUIRE(s.wait_ready());
+    RangeRequest r;
+    r.set_key("t");
+    r.set_range_end("u");
+    RangeResponse out;
+    REQUIRE(s.kv().Range(ctx().get(), r, &out).ok());
+    CHECK(out.count() == 400);
+    CHECK(out.header().revision() == 401);
+  }
+}

@@ -55,7 +55,7 @@ TEST_CASE("put returns the new revision and, on request, the previous kv", "[app
   CHECK(out.prev_kv().mod_revision() == 2);
 }
 
-TEST_CASE("put with ignore_value keeps the value; on a missing key it is key-not-found", "[applier]") {
+TEST_CASE("put with ignore_value keeps the value - on a missing key it is key-not-found", "[applier]") {
   Fixture f;
   PutRequest r;
   r.set_key("a");
@@ -138,7 +138,7 @@ TEST_CASE("range filters on mod and create revisions", "[applier]") {
   CHECK(out.kvs(0).key() == "b");
 }
 
-TEST_CASE("delete range reports the count and previous kvs; nothing deleted keeps the revision", "[applier]") {
+TEST_CASE("delete range reports the count and previous kvs - nothing deleted keeps the revision", "[applier]") {
   Fixture f;
   f.put("a", "1");
   f.put("b", "2");
@@ -193,7 +193,7 @@ TEST_CASE("txn compares on value, version, create and mod revision", "[applier][
   CHECK_FALSE(run(c));
 }
 
-TEST_CASE("txn writes share one revision; reads inside see earlier ops", "[applier][txn]") {
+TEST_CASE("txn writes share one revision - reads inside see earlier ops", "[applier][txn]") {
   Fixture f;
   TxnRequest t;
   auto* p = t.add_success()->mutable_request_put();
@@ -228,7 +228,7 @@ TEST_CASE("nested txn compares see the state before the outer txn writes", "[app
   CHECK(out.responses(1).response_txn().succeeded());
 }
 
-TEST_CASE("a read-only txn does not advance the revision; a bad revision fails it whole", "[applier][txn]") {
+TEST_CASE("a read-only txn does not advance the revision - a bad revision fails it whole", "[applier][txn]") {
   Fixture f;
   f.put("a", "1");
   TxnRequest t;

@@ -65,7 +65,7 @@ TEST_CASE("a write that changes nothing does not advance the revision", "[mvcc]"
   CHECK(s.current_revision() == 2);
 }
 
-TEST_CASE("delete leaves a tombstone; a later put starts a new generation at version 1", "[mvcc]") {
+TEST_CASE("delete leaves a tombstone - a later put starts a new generation at version 1", "[mvcc]") {
   MvccStore s;
   put(s, "a", "1");
   put(s, "a", "2");
@@ -79,7 +79,7 @@ TEST_CASE("delete leaves a tombstone; a later put starts a new generation at ver
   CHECK(again.version == 1);
 }
 
-TEST_CASE("range: single key, [key, end), from-key, limit and count", "[mvcc]") {
+TEST_CASE("range: single key, key to end, from-key, limit and count", "[mvcc]") {
   MvccStore s;
   for (auto k : {"a", "b", "c", "d"}) put(s, k, k);
   CHECK(get(s, "b").kvs.size() == 1);

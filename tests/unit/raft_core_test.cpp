@@ -84,7 +84,7 @@ TEST_CASE("a follower refuses proposals", "[raft]") {
   CHECK(d.core.propose("x") == ProposeResult::not_leader);
 }
 
-TEST_CASE("restart: committed but unapplied entries are applied again; term advances on campaign", "[raft][restart]") {
+TEST_CASE("restart: committed but unapplied entries are applied again - term advances on campaign", "[raft][restart]") {
   Driver first;
   first.core.campaign();
   first.run();

@@ -79,7 +79,7 @@ TEST_CASE("store: log, hard state, mvcc and apply state survive a reopen", "[sto
   CHECK(l.records[0].kv.value == "v");
 }
 
-TEST_CASE("store: new entries replace a conflicting tail; trimming drops the head", "[storage]") {
+TEST_CASE("store: new entries replace a conflicting tail - trimming drops the head", "[storage]") {
   TempDir dir;
   std::string err;
   auto s = RocksStore::open(dir.path.string(), err);
