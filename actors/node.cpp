@@ -74,6 +74,11 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
       error = "data dir " + c.data_dir + " holds data but no identity: refusing to guess whose it is";
       return nullptr;
     }
+    if (c.join_existing) {
+      error = "--initial-cluster-state existing: joining a running cluster needs its peers, and this build of acord "
+              "runs single-member clusters only; use --initial-cluster-state new";
+      return nullptr;
+    }
     auto w = bootstrap(c, wanted);
     if (!impl->store->write(w, error) || !impl->store->load(loaded, error)) return nullptr;
   } else if (loaded.identity->cluster_id != wanted.cluster_id || loaded.identity->member_id != wanted.member_id) {

@@ -16,6 +16,7 @@ struct NodeConfig {
   std::string data_dir;
   std::vector<cluster::Member> initial_cluster;  // from --initial-cluster
   std::string cluster_token;
+  bool join_existing = false;  // --initial-cluster-state existing
   std::vector<std::string> advertise_client_urls;
   std::vector<std::string> advertise_peer_urls;
   std::uint64_t max_request_bytes = 0;

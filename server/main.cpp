@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
     return fail(e.what());
   }
   nc.cluster_token = flags.initial_cluster_token;
+  nc.join_existing = flags.initial_cluster_state == "existing";
   for (const auto& u : flags.advertise_client_urls) nc.advertise_client_urls.push_back(u.text);
   for (const auto& u : flags.initial_advertise_peer_urls) nc.advertise_peer_urls.push_back(u.text);
   nc.max_request_bytes = flags.max_request_bytes;

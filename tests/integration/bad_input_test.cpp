@@ -51,6 +51,13 @@ TEST_CASE("a bad flag is a one-line error and exit code 1", "[bad-input][flags]"
   CHECK(bad_state.exit_code == 1);
   CHECK_THAT(bad_state.err, Catch::Contains("--initial-cluster-state"));
 
+  TempDir empty;
+  auto join = run_command({acord_binary(), "--data-dir", empty.path + "/d", "--initial-cluster-state", "existing",
+                           "--listen-client-urls", "http://127.0.0.1:" + std::to_string(free_port())});
+  CHECK(join.exit_code == 1);
+  CHECK(lines(join.err) == 1);
+  CHECK_THAT(join.err, Catch::Contains("--initial-cluster-state existing"));
+
   auto bad_cluster = run_command({acord_binary(), "--initial-cluster", "default"});
   CHECK(bad_cluster.exit_code == 1);
   CHECK_THAT(bad_cluster.err, Catch::Contains("--initial-cluster"));
