@@ -104,6 +104,10 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   rc.seed = impl->identity.member_id;
   auto core = std::make_shared<raft::RaftCore>(rc, std::move(restored));
 
+  // The sharing scheduler parks idle workers on a condition variable; the
+  // default work-stealing one spins, which costs a coordination service CPU it
+  // mostly spends waiting for the disk and the network.
+  impl->cfg.set("scheduler.policy", caf::atom("sharing"));
   impl->system = std::make_unique<caf::actor_system>(impl->cfg);
   auto& sys = *impl->system;
   impl->storage = sys.spawn<caf::detached>(storage_actor, impl->store.get());

@@ -27,7 +27,10 @@ void propose_local(Self* self, const protocol::Proposal& p, const caf::actor& re
     reply_error(self, reply_to, p.id, errors::no_leader());
     return;
   }
-  if (reply_to) st.waiting.emplace(st.args.core->last_index(), std::make_pair(p.id, reply_to));
+  if (reply_to) {
+    constexpr std::uint64_t timeout_ticks = limits::request_timeout_ms / limits::raft_tick_ms;
+    st.waiting.emplace(st.args.core->last_index(), RaftActorState::Waiter{p.id, reply_to, st.ticks + timeout_ticks});
+  }
 }
 
 void on_role_change(Self* self) {
@@ -52,6 +55,15 @@ void release_reads(Self* self) {
   st.held_reads.clear();
 }
 
+// Memory holds only a tail of applied entries; the full log stays on disk until
+// the next trim. Dropping in steps keeps the cost of erasing off each write.
+void forget_applied(RaftActorState& st) {
+  auto& core = *st.args.core;
+  const auto keep = st.args.retain_entries;
+  constexpr raft::Index step = 1024;
+  if (core.applied_index() >= core.first_index() + keep + step) core.trim(core.applied_index() - keep);
+}
+
 void process_ready(Self* self) {
   auto& st = self->state;
   auto& core = *st.args.core;
@@ -66,7 +78,7 @@ void process_ready(Self* self) {
       for (const auto& e : rd->committed) {
         auto w = st.waiting.find(e.index);
         if (w != st.waiting.end()) {
-          batch->waiters.push_back(w->second);
+          batch->waiters.emplace_back(w->second.proposal_id, std::move(w->second.session));
           st.waiting.erase(w);
         }
       }
@@ -75,6 +87,7 @@ void process_ready(Self* self) {
     }
     if (!rd->hard_state && rd->entries.empty()) {
       core.advance(*rd);
+      forget_applied(st);
       continue;
     }
     auto ws = std::make_shared<storage::WriteSet>();
@@ -85,6 +98,7 @@ void process_ready(Self* self) {
     self->request(st.args.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([=](bool) {
       self->state.persisting = false;
       self->state.args.core->advance(*rd);
+      forget_applied(self->state);
       process_ready(self);
     });
   }
@@ -105,7 +119,17 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         process_ready(self);
       },
       [=](tick_atom) {
-        self->state.args.core->tick();
+        auto& st = self->state;
+        ++st.ticks;
+        for (auto it = st.waiting.begin(); it != st.waiting.end();) {
+          if (it->second.expires_at_tick > st.ticks) {
+            ++it;
+            continue;
+          }
+          reply_error(self, it->second.session, it->second.proposal_id, errors::timeout());
+          it = st.waiting.erase(it);
+        }
+        st.args.core->tick();
         process_ready(self);
         self->delayed_send(self, std::chrono::milliseconds(limits::raft_tick_ms), tick_atom::value);
       },

@@ -32,8 +32,16 @@ struct RaftActorState {
   RaftActorArgs args;
   bool persisting = false;
   bool was_leader = false;
-  // entry index -> (proposal id, waiting session)
-  std::map<raft::Index, std::pair<std::uint64_t, caf::actor>> waiting;
+  // A session waiting for its entry to be applied; it gets "request timed out"
+  // once `expires_at_tick` passes (a timer here, not one per session: a
+  // session's own delayed message would keep it alive until it fired).
+  struct Waiter {
+    std::uint64_t proposal_id = 0;
+    caf::actor session;
+    std::uint64_t expires_at_tick = 0;
+  };
+  std::map<raft::Index, Waiter> waiting;  // by entry index
+  std::uint64_t ticks = 0;
   // ReadIndex requests held until the leader has committed an entry of its term.
   std::vector<caf::response_promise> held_reads;
   static inline const char* name = "raft";

@@ -22,13 +22,13 @@ void finish_with(caf::event_based_actor* self, const CallPtr& call, const Result
   finish(self, call, r->error);
 }
 
+// The raft actor answers every proposal: with its result once applied, or
+// with "no leader" / "too many requests" / "request timed out".
 caf::behavior await_result(caf::event_based_actor* self, const CallPtr& call, std::uint64_t id) {
-  self->delayed_send(self, std::chrono::milliseconds(limits::request_timeout_ms), timeout_atom::value);
   return {
       [=](result_atom, std::uint64_t got, const ResultPtr& r) {
         if (got == id) finish_with(self, call, r);
       },
-      [=](timeout_atom) { finish(self, call, errors::timeout()); },
   };
 }
 

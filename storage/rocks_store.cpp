@@ -1,7 +1,9 @@
 #include "storage/rocks_store.hpp"
 
 #include <rocksdb/db.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 namespace acord::storage {
@@ -20,9 +22,17 @@ std::unique_ptr<RocksStore> RocksStore::open(const std::string& dir, std::string
   options.create_missing_column_families = true;
   // Small machines: two background jobs are plenty for a coordination store.
   options.max_background_jobs = 2;
+  // Memory: RocksDB's defaults (64 MiB memtables per column family, a block
+  // cache per family) would triple a small node's footprint. The families
+  // share one small cache: reads are served from the in-memory MVCC store.
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(8 << 20);
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = 16 << 20;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (const char* name : cf_names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (const char* name : cf_names) descriptors.emplace_back(name, cf_options);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(options, dir, descriptors, &handles, &db);
@@ -77,6 +87,7 @@ bool RocksStore::load(Loaded& out, std::string& error) {
     out.entries.push_back(std::move(*e));
     ++expect;
   }
+  last_log_index_ = expect - 1;
   it.reset(db_->NewIterator(rocksdb::ReadOptions(), cfs_[mvcc_cf]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto r = decode_record(it->key().ToString(), it->value().ToString());
@@ -91,8 +102,13 @@ bool RocksStore::write(const WriteSet& w, std::string& error) {
   if (w.identity) batch.Put(cfs_[meta], identity_key, encode(*w.identity));
   if (w.hard_state) batch.Put(cfs_[raft_state], hard_state_key, encode(*w.hard_state));
   if (!w.entries.empty()) {
-    // Entries replace whatever the log held from the first new index on.
-    batch.DeleteRange(cfs_[raft_log], index_key(w.entries.front().index), index_key(~raft::Index{0}));
+    // Entries replace whatever the log held from the first new index on. Only
+    // a conflicting tail needs deleting: a range tombstone on every append
+    // would cost RocksDB dearly in flushes and memory.
+    const auto first = w.entries.front().index;
+    if (first <= last_log_index_) {
+      batch.DeleteRange(cfs_[raft_log], index_key(first), index_key(last_log_index_ + 1));
+    }
     for (const auto& e : w.entries) batch.Put(cfs_[raft_log], index_key(e.index), encode(e));
   }
   for (const auto& op : w.mvcc_ops) {
@@ -114,6 +130,7 @@ bool RocksStore::write(const WriteSet& w, std::string& error) {
     error = s.ToString();
     return false;
   }
+  if (!w.entries.empty()) last_log_index_ = w.entries.back().index;
   return true;
 }
 

@@ -53,7 +53,7 @@ class RocksStore {
   RocksStore(const RocksStore&) = delete;
   RocksStore& operator=(const RocksStore&) = delete;
 
-  // Reads the whole durable state. A record that does not decode is reported
+  // Reads the whole durable state (call once, before the first write). A record that does not decode is reported
   // in `error` (the node refuses to start on a damaged directory).
   bool load(Loaded& out, std::string& error);
   // Applies `w` atomically; false with `error` set if RocksDB refused it.
@@ -65,6 +65,7 @@ class RocksStore {
   RocksStore() = default;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // raft_log, raft_state, mvcc, meta
+  raft::Index last_log_index_ = 0;                 // the log's last entry on disk
 };
 
 }  // namespace acord::storage
