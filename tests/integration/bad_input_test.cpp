@@ -94,6 +94,22 @@ TEST_CASE("a data dir of another cluster is refused, and left as it was", "[bad-
   CHECK(got.kvs_size() == 1);
 }
 
+TEST_CASE("a second server on a data dir in use is refused - the first keeps serving", "[bad-input][data-dir]") {
+  Server s;
+  auto flags = s.flags();
+  std::vector<std::string> argv = {acord_binary()};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  // Same data dir, another client port.
+  for (std::size_t i = 1; i + 1 < argv.size(); ++i) {
+    if (argv[i] == "--listen-client-urls") argv[i + 1] = "http://127.0.0.1:" + std::to_string(free_port());
+  }
+  auto second = run_command(argv, "", std::chrono::seconds(20));
+  CHECK(second.exit_code == 1);
+  CHECK(lines(second.err) == 1);
+  CHECK_THAT(second.err, Catch::Contains("cannot open the data directory"));
+  require_still_serving(s);
+}
+
 TEST_CASE("requests past etcd's limits get etcd's errors - the server keeps serving", "[bad-input][limits]") {
   Server s;
   SECTION("a request over --max-request-bytes is too large") {

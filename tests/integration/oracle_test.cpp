@@ -100,3 +100,28 @@ TEST_CASE("etcdctl prints the same against acord as against etcd", "[oracle][etc
     CHECK(normalize(got.err, acord.endpoint()) == normalize(want.err, etcd.endpoint()));
   }
 }
+
+TEST_CASE("etcdctl limits: oversize values and oversize txns fail as against etcd", "[oracle][etcdctl][limits]") {
+  ServerOptions eo, ao;
+  const std::string peer = "http://127.0.0.1:" + std::to_string(free_port());
+  eo.binary = etcd_binary();
+  eo.peer_url = ao.peer_url = peer;
+  Server etcd(eo);
+  Server acord(ao);
+  std::string many_ops;
+  for (int i = 0; i < 129; ++i) many_ops += "put k" + std::to_string(i) + " v\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"put", "big"}, std::string(1572864 + 100, 'x')},     // past --max-request-bytes
+      {{"put", "bigger"}, std::string(3 * 1024 * 1024, 'x')},  // past gRPC's limits
+      {{"txn"}, "\n" + many_ops + "\n\n"},                      // 129 ops in one branch
+      {{"get", "big"}, ""},
+  };
+  for (const auto& [args, input] : cases) {
+    auto want = etcdctl(etcd.endpoint(), args, input);
+    auto got = etcdctl(acord.endpoint(), args, input);
+    INFO("etcdctl " << args[0] << " with " << input.size() << " bytes on stdin");
+    CHECK(got.exit_code == want.exit_code);
+    CHECK(normalize(got.out, acord.endpoint()) == normalize(want.out, etcd.endpoint()));
+    CHECK(normalize(got.err, acord.endpoint()) == normalize(want.err, etcd.endpoint()));
+  }
+}
