@@ -83,15 +83,21 @@ bool txn_serializable(const TxnRequest& t) {
   return true;
 }
 
+// The header of answers the apply actor's status can give (etcd leaves the
+// revision out of some, such as MemberList).
+void fill_header(ResponseHeader* h, const ApplyStatus& as, bool with_revision) {
+  h->set_cluster_id(as.cluster_id);
+  h->set_member_id(as.member_id);
+  if (with_revision) h->set_revision(as.revision);
+  h->set_raft_term(as.term);
+}
+
 void status(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
   self->request(ctx->raft, caf::infinite, status_atom::value).then([=](const RaftStatus& rs) {
     self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
       auto& out = static_cast<StatusResponse&>(*call->response);
-      auto* h = out.mutable_header();
-      h->set_cluster_id(as.cluster_id);
-      h->set_member_id(as.member_id);
-      h->set_revision(as.revision);
-      h->set_raft_term(rs.term);
+      fill_header(out.mutable_header(), as, true);
+      out.mutable_header()->set_raft_term(rs.term);
       out.set_version(ctx->version);
       out.set_dbsize(as.db_size_bytes);
       out.set_dbsizeinuse(as.db_size_in_use_bytes);
@@ -108,10 +114,7 @@ void status(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
 void member_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
   self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
     auto& out = static_cast<MemberListResponse&>(*call->response);
-    auto* h = out.mutable_header();
-    h->set_cluster_id(as.cluster_id);
-    h->set_member_id(as.member_id);
-    h->set_raft_term(as.term);
+    fill_header(out.mutable_header(), as, false);
     for (const auto& m : as.membership.members) {
       auto* pm = out.add_members();
       pm->set_id(m.id);
@@ -126,11 +129,7 @@ void member_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& ca
 void alarm_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
   self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
     auto& out = static_cast<AlarmResponse&>(*call->response);
-    auto* h = out.mutable_header();
-    h->set_cluster_id(as.cluster_id);
-    h->set_member_id(as.member_id);
-    h->set_revision(as.revision);
-    h->set_raft_term(as.term);
+    fill_header(out.mutable_header(), as, true);
     if (as.no_space) {
       auto* a = out.add_alarms();
       a->set_memberid(as.member_id);

@@ -81,33 +81,36 @@ std::string normalize(std::string s, const std::string& endpoint) {
   return s;
 }
 
+// Runs one etcdctl command against both servers and checks they answer alike.
+void expect_same(const Server& etcd, const Server& acord, const std::vector<std::string>& args,
+                 const std::string& input) {
+  auto want = etcdctl(etcd.endpoint(), args, input);
+  auto got = etcdctl(acord.endpoint(), args, input);
+  CHECK(got.exit_code == want.exit_code);
+  CHECK(normalize(got.out, acord.endpoint()) == normalize(want.out, etcd.endpoint()));
+  CHECK(normalize(got.err, acord.endpoint()) == normalize(want.err, etcd.endpoint()));
+}
+
+// An etcd and an acord started with the same flags (so the same ids).
+struct Pair {
+  std::string peer = "http://127.0.0.1:" + std::to_string(free_port());
+  Server etcd{ServerOptions{etcd_binary(), "default", peer, {}}};
+  Server acord{ServerOptions{acord_binary(), "default", peer, {}}};
+};
+
 }  // namespace
 
 TEST_CASE("etcdctl prints the same against acord as against etcd", "[oracle][etcdctl]") {
   REQUIRE(std::ifstream(etcd_binary()).good());
-  ServerOptions eo, ao;
-  const std::string peer = "http://127.0.0.1:" + std::to_string(free_port());
-  eo.binary = etcd_binary();
-  eo.peer_url = ao.peer_url = peer;
-  Server etcd(eo);
-  Server acord(ao);
+  Pair servers;
   for (const auto& line : load_script()) {
-    auto want = etcdctl(etcd.endpoint(), line.args, line.input);
-    auto got = etcdctl(acord.endpoint(), line.args, line.input);
     INFO("etcdctl " << line.text);
-    CHECK(got.exit_code == want.exit_code);
-    CHECK(normalize(got.out, acord.endpoint()) == normalize(want.out, etcd.endpoint()));
-    CHECK(normalize(got.err, acord.endpoint()) == normalize(want.err, etcd.endpoint()));
+    expect_same(servers.etcd, servers.acord, line.args, line.input);
   }
 }
 
 TEST_CASE("etcdctl limits: oversize values and oversize txns fail as against etcd", "[oracle][etcdctl][limits]") {
-  ServerOptions eo, ao;
-  const std::string peer = "http://127.0.0.1:" + std::to_string(free_port());
-  eo.binary = etcd_binary();
-  eo.peer_url = ao.peer_url = peer;
-  Server etcd(eo);
-  Server acord(ao);
+  Pair servers;
   std::string many_ops;
   for (int i = 0; i < 129; ++i) many_ops += "put k" + std::to_string(i) + " v\n";
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
@@ -117,11 +120,7 @@ TEST_CASE("etcdctl limits: oversize values and oversize txns fail as against etc
       {{"get", "big"}, ""},
   };
   for (const auto& [args, input] : cases) {
-    auto want = etcdctl(etcd.endpoint(), args, input);
-    auto got = etcdctl(acord.endpoint(), args, input);
     INFO("etcdctl " << args[0] << " with " << input.size() << " bytes on stdin");
-    CHECK(got.exit_code == want.exit_code);
-    CHECK(normalize(got.out, acord.endpoint()) == normalize(want.out, etcd.endpoint()));
-    CHECK(normalize(got.err, acord.endpoint()) == normalize(want.err, etcd.endpoint()));
+    expect_same(servers.etcd, servers.acord, args, input);
   }
 }
