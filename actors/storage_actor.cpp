@@ -5,7 +5,7 @@
 
 namespace acord::actors {
 
-caf::behavior storage_actor(caf::event_based_actor* self, storage::RocksStore* store) {
+caf::behavior storage_actor(caf::event_based_actor* self, storage::Store* store) {
   return {
       [=](write_atom, const WriteSetPtr& w) -> bool {
         std::string err;

@@ -9,6 +9,6 @@
 
 namespace acord::actors {
 
-caf::behavior storage_actor(caf::event_based_actor* self, storage::RocksStore* store);
+caf::behavior storage_actor(caf::event_based_actor* self, storage::Store* store);
 
 }  // namespace acord::actors

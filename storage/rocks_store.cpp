@@ -134,7 +134,7 @@ bool RocksStore::write(const WriteSet& w, std::string& error) {
   return true;
 }
 
-std::uint64_t RocksStore::disk_size_bytes() {
+std::uint64_t RocksStore::size_bytes() {
   std::uint64_t total = 0, v = 0;
   for (auto* cf : cfs_) {
     if (db_->GetIntProperty(cf, "rocksdb.total-sst-files-size", &v)) total += v;

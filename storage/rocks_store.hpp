@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/codec.hpp"
+#include "storage/store.hpp"
 
 namespace rocksdb {
 class DB;
@@ -20,31 +20,7 @@ class ColumnFamilyHandle;
 
 namespace acord::storage {
 
-// Everything a node needs to restart, read in one pass.
-struct Loaded {
-  std::optional<Identity> identity;
-  raft::HardState hard_state;
-  LogStart log_start;
-  std::vector<raft::Entry> entries;  // log_start.first_index .. last
-  ApplyState apply_state;
-  std::vector<mvcc::Record> records;
-};
-
-// One atomic write: everything in it lands together or not at all.
-struct WriteSet {
-  std::optional<Identity> identity;
-  std::optional<raft::HardState> hard_state;
-  std::vector<raft::Entry> entries;
-  std::vector<mvcc::MirrorOp> mvcc_ops;
-  std::optional<ApplyState> apply_state;
-  std::optional<LogStart> trim_log;  // delete entries below first_index
-  bool sync = false;                 // fsync before returning
-  bool empty() const {
-    return !identity && !hard_state && entries.empty() && mvcc_ops.empty() && !apply_state && !trim_log;
-  }
-};
-
-class RocksStore {
+class RocksStore final : public Store {
  public:
   // Opens (creating if needed) the database under `dir`. On failure returns
   // nullptr and sets `error`.
@@ -53,13 +29,10 @@ class RocksStore {
   RocksStore(const RocksStore&) = delete;
   RocksStore& operator=(const RocksStore&) = delete;
 
-  // Reads the whole durable state (call once, before the first write). A record that does not decode is reported
-  // in `error` (the node refuses to start on a damaged directory).
-  bool load(Loaded& out, std::string& error);
-  // Applies `w` atomically; false with `error` set if RocksDB refused it.
-  bool write(const WriteSet& w, std::string& error);
-  // Bytes the database takes on disk (SST files and live memtables).
-  std::uint64_t disk_size_bytes();
+  bool load(Loaded& out, std::string& error) override;
+  bool write(const WriteSet& w, std::string& error) override;
+  // SST files and live memtables.
+  std::uint64_t size_bytes() override;
 
  private:
   RocksStore() = default;

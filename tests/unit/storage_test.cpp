@@ -39,68 +39,6 @@ TEST_CASE("codec: every record round-trips and a foreign version is refused", "[
   CHECK(revision_key({1, 300}) < revision_key({2, 0}));
 }
 
-TEST_CASE("store: log, hard state, mvcc and apply state survive a reopen", "[storage]") {
-  TempDir dir;
-  std::string err;
-  {
-    auto s = RocksStore::open(dir.path.string(), err);
-    REQUIRE(s);
-    WriteSet w;
-    w.identity = Identity{1, 2, "n1"};
-    w.hard_state = raft::HardState{2, 1, 3};
-    for (raft::Index i = 1; i <= 3; ++i) w.entries.push_back({2, i, raft::EntryType::normal, "e" + std::to_string(i)});
-    w.sync = true;
-    REQUIRE(s->write(w, err));
-    WriteSet a;
-    mvcc::MirrorOp op;
-    op.record = mvcc::Record{{2, 0}, false, {"k", "v", 2, 2, 1, 0}};
-    a.mvcc_ops.push_back(op);
-    ApplyState as;
-    as.applied_index = 3;
-    as.current_revision = 2;
-    as.membership.cluster_id = 2;
-    as.membership.members.push_back({1, "n1", {"http://p"}, {"http://c"}});
-    a.apply_state = as;
-    REQUIRE(s->write(a, err));
-  }
-  auto s = RocksStore::open(dir.path.string(), err);
-  REQUIRE(s);
-  Loaded l;
-  REQUIRE(s->load(l, err));
-  REQUIRE(l.identity);
-  CHECK(l.identity->name == "n1");
-  CHECK(l.hard_state == raft::HardState{2, 1, 3});
-  REQUIRE(l.entries.size() == 3);
-  CHECK(l.entries[2].data == "e3");
-  CHECK(l.apply_state.applied_index == 3);
-  REQUIRE(l.apply_state.membership.members.size() == 1);
-  CHECK(l.apply_state.membership.members[0].client_urls.at(0) == "http://c");
-  REQUIRE(l.records.size() == 1);
-  CHECK(l.records[0].kv.value == "v");
-}
-
-TEST_CASE("store: new entries replace a conflicting tail - trimming drops the head", "[storage]") {
-  TempDir dir;
-  std::string err;
-  auto s = RocksStore::open(dir.path.string(), err);
-  REQUIRE(s);
-  WriteSet w;
-  for (raft::Index i = 1; i <= 5; ++i) w.entries.push_back({1, i, raft::EntryType::normal, "old"});
-  REQUIRE(s->write(w, err));
-  WriteSet replace;
-  replace.entries.push_back({2, 3, raft::EntryType::normal, "new"});
-  REQUIRE(s->write(replace, err));
-  WriteSet trim;
-  trim.trim_log = LogStart{3, 1};
-  REQUIRE(s->write(trim, err));
-  Loaded l;
-  REQUIRE(s->load(l, err));
-  CHECK(l.log_start.first_index == 3);
-  REQUIRE(l.entries.size() == 1);
-  CHECK(l.entries[0].index == 3);
-  CHECK(l.entries[0].data == "new");
-}
-
 TEST_CASE("store: a damaged record stops the load with a message", "[storage]") {
   TempDir dir;
   std::string err;

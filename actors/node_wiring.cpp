@@ -1,0 +1,154 @@
+#include "actors/node_wiring.hpp"
+
+#include <algorithm>
+
+#include "actors/apply_actor.hpp"
+#include "actors/raft_actor.hpp"
+#include "actors/storage_actor.hpp"
+#include "core/limits.hpp"
+
+namespace acord::actors {
+namespace {
+
+// The first entries of a new cluster, as etcd writes them at term 1: the
+// membership (etcd: one ConfChange per member). Committed from the start.
+storage::WriteSet bootstrap(const NodeConfig& c, const storage::Identity& id) {
+  storage::WriteSet w;
+  w.identity = id;
+  protocol::Membership m;
+  m.cluster_id = id.cluster_id;
+  m.members = c.initial_cluster;
+  w.entries.push_back(raft::Entry{1, 1, raft::EntryType::membership, protocol::encode(m)});
+  w.hard_state = raft::HardState{1, 0, 1};
+  w.sync = true;
+  return w;
+}
+
+std::vector<std::uint64_t> voter_ids(const NodeConfig& c) {
+  std::vector<std::uint64_t> ids;
+  for (const auto& m : c.initial_cluster) ids.push_back(m.id);
+  return ids;
+}
+
+}  // namespace
+
+bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& loaded, std::string& error) {
+  // Who we are, from the flags, computed as etcd computes it.
+  auto self_it = std::find_if(c.initial_cluster.begin(), c.initial_cluster.end(),
+                              [&](const cluster::Member& m) { return m.name == c.name; });
+  if (self_it == c.initial_cluster.end()) {
+    error = "couldn't find local name \"" + c.name + "\" in the initial cluster configuration";
+    return false;
+  }
+  auto advertised = c.advertise_peer_urls;
+  std::sort(advertised.begin(), advertised.end());
+  if (advertised != self_it->peer_urls) {
+    error = "--initial-cluster has " + c.name + " with peer urls that differ from --initial-advertise-peer-urls";
+    return false;
+  }
+  if (c.initial_cluster.size() != 1) {
+    error = "--initial-cluster names " + std::to_string(c.initial_cluster.size()) +
+            " members; this build of acord runs single-member clusters only";
+    return false;
+  }
+  const storage::Identity wanted{self_it->id, cluster::cluster_id(voter_ids(c)), c.name};
+
+  if (!store.load(loaded, error)) {
+    error = "data dir " + c.data_dir + ": " + error;
+    return false;
+  }
+  if (!loaded.identity) {
+    if (!loaded.entries.empty() || !loaded.records.empty()) {
+      error = "data dir " + c.data_dir + " holds data but no identity: refusing to guess whose it is";
+      return false;
+    }
+    if (c.join_existing) {
+      error = "--initial-cluster-state existing: joining a running cluster needs its peers, and this build of acord "
+              "runs single-member clusters only; use --initial-cluster-state new";
+      return false;
+    }
+    return store.write(bootstrap(c, wanted), error) && store.load(loaded, error);
+  }
+  if (loaded.identity->cluster_id != wanted.cluster_id || loaded.identity->member_id != wanted.member_id) {
+    error = "data dir " + c.data_dir + " belongs to member " + cluster::to_hex(loaded.identity->member_id) +
+            " of cluster " + cluster::to_hex(loaded.identity->cluster_id) + ", but the flags describe member " +
+            cluster::to_hex(wanted.member_id) + " of cluster " + cluster::to_hex(wanted.cluster_id) +
+            " (check --name, --initial-cluster, --initial-advertise-peer-urls, --initial-cluster-token)";
+    return false;
+  }
+  return true;
+}
+
+NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Store& store, storage::Loaded loaded,
+                      bool detached_storage) {
+  NodeActors node;
+  node.identity = *loaded.identity;
+
+  raft::Restored restored;
+  restored.hard_state = loaded.hard_state;
+  restored.entries = std::move(loaded.entries);
+  restored.first_index = loaded.log_start.first_index;
+  restored.term_before_first = loaded.log_start.term_before_first;
+  restored.applied = loaded.apply_state.applied_index;
+  raft::Config rc;
+  rc.id = node.identity.member_id;
+  rc.voters = voter_ids(c);
+  rc.election_ticks = limits::raft_election_ticks;
+  rc.heartbeat_ticks = limits::raft_heartbeat_ticks;
+  rc.seed = node.identity.member_id;
+  auto core = std::make_shared<raft::RaftCore>(rc, std::move(restored));
+
+  node.storage = detached_storage ? sys.spawn<caf::detached>(storage_actor, &store) : sys.spawn(storage_actor, &store);
+
+  ApplyActorArgs aa;
+  aa.identity = node.identity;
+  aa.restored = std::move(loaded.apply_state);
+  aa.records = std::move(loaded.records);
+  aa.quota_bytes = c.quota_bytes;
+  aa.snapshot_count = c.snapshot_count;
+  aa.storage = node.storage;
+  const bool version_known = !aa.restored.cluster_version.empty();
+  node.apply = sys.spawn(apply_actor, std::move(aa));
+
+  RaftActorArgs ra;
+  ra.core = core;
+  ra.storage = node.storage;
+  ra.apply = node.apply;
+  ra.retain_entries = std::min<std::uint64_t>(limits::raft_log_retain_entries, c.snapshot_count);
+  // Each time it leads, the node publishes its name and client urls; a new
+  // cluster also records its version (as etcd's first leader does).
+  protocol::MemberAttributes attrs;
+  attrs.member_id = node.identity.member_id;
+  attrs.name = c.name;
+  attrs.client_urls = c.advertise_client_urls;
+  ra.on_leadership.push_back(protocol::Proposal{protocol::Proposal::current_version, attrs.member_id, 0,
+                                                protocol::ProposalKind::publish, protocol::encode(attrs)});
+  if (!version_known) {
+    ra.on_leadership.push_back(protocol::Proposal{protocol::Proposal::current_version, attrs.member_id, 0,
+                                                  protocol::ProposalKind::cluster_version, "3.4.0"});
+  }
+  node.raft = sys.spawn(raft_actor, std::move(ra));
+  caf::anon_send(node.apply, raft_link_atom::value, node.raft);
+
+  node.sessions = std::make_shared<SessionContext>();
+  node.sessions->raft = node.raft;
+  node.sessions->apply = node.apply;
+  node.sessions->member_id = node.identity.member_id;
+  node.sessions->max_request_bytes = c.max_request_bytes;
+  node.sessions->max_txn_ops = c.max_txn_ops;
+  node.sessions->version = c.version;
+
+  caf::anon_send(node.raft, start_atom::value);
+  return node;
+}
+
+void stop_node(NodeActors& node) {
+  for (auto* a : {&node.raft, &node.apply, &node.storage}) {
+    if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+  }
+  // A detached actor's thread ends only once every handle to it is gone.
+  node.sessions.reset();
+  node.raft = node.apply = node.storage = caf::actor{};
+}
+
+}  // namespace acord::actors

@@ -1,0 +1,37 @@
+#pragma once
+// How one node's actors are put together, apart from the process around them:
+// Node (actors/node.hpp) runs this over RocksDB in a real actor system; the
+// actor tests run it over the in-memory store under CAF's deterministic
+// scheduler.
+#include <caf/all.hpp>
+#include <memory>
+#include <string>
+
+#include "actors/node.hpp"
+#include "actors/session_actor.hpp"
+#include "storage/store.hpp"
+
+namespace acord::actors {
+
+// Bootstraps an empty store for a new cluster, or checks that a used one
+// belongs to the member the config describes; then loads it. On failure
+// returns false with a one-line reason.
+bool prepare_store(const NodeConfig& config, storage::Store& store, storage::Loaded& out, std::string& error);
+
+struct NodeActors {
+  caf::actor storage, raft, apply;
+  std::shared_ptr<SessionContext> sessions;
+  storage::Identity identity;
+};
+
+// Spawns the storage, apply and raft actors over a prepared store, and starts
+// the raft actor (it applies what was committed, then stands for election).
+// The storage actor gets its own thread unless `detached_storage` is false
+// (deterministic tests).
+NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& config, storage::Store& store,
+                      storage::Loaded loaded, bool detached_storage = true);
+
+// Stops the actors and drops every handle to them.
+void stop_node(NodeActors& node);
+
+}  // namespace acord::actors

@@ -1,0 +1,35 @@
+#pragma once
+// The in-memory twin of RocksStore, for deterministic tests. It keeps the
+// state as of the last sync apart from the state with every write, so a test
+// can cut the power (power_cut) and see what a real disk would have kept.
+#include <functional>
+#include <map>
+
+#include "storage/store.hpp"
+
+namespace acord::storage {
+
+class MemoryStore final : public Store {
+ public:
+  bool load(Loaded& out, std::string& error) override;
+  bool write(const WriteSet& w, std::string& error) override;
+  std::uint64_t size_bytes() override;
+
+  // Forgets every write since the last sync.
+  void power_cut() { current_ = durable_; }
+  // Called with each write after it is applied (tests watch the order).
+  std::function<void(const WriteSet&)> on_write;
+
+ private:
+  struct State {
+    std::optional<Identity> identity;
+    raft::HardState hard_state;
+    LogStart log_start;
+    std::map<raft::Index, raft::Entry> log;
+    std::map<mvcc::Revision, mvcc::Record> mvcc;
+    ApplyState apply_state;
+  };
+  State current_, durable_;
+};
+
+}  // namespace acord::storage

@@ -1,0 +1,59 @@
+#pragma once
+// The one seam between a node and its disk. Two implementations keep the same
+// contract (tests/unit/store_contract_test.cpp runs against both):
+//   RocksStore  - the data directory (storage/rocks_store.hpp)
+//   MemoryStore - an in-memory twin for deterministic tests, which can also
+//                 lose what was never synced, as a power cut would
+//
+// Contract:
+//   - write() applies a WriteSet atomically: all of it or none of it.
+//   - A write with sync=true returns only once it, and every write before it,
+//     is durable. A write without sync may be lost in a power cut, but never
+//     out of order: what survives is a prefix of the writes.
+//   - New log entries replace the log from their first index on; trim_log
+//     drops the entries below its first index.
+//   - load() returns what was written, or fails naming the damaged record.
+#include <string>
+#include <vector>
+
+#include "storage/codec.hpp"
+
+namespace acord::storage {
+
+// Everything a node needs to restart, read in one pass.
+struct Loaded {
+  std::optional<Identity> identity;
+  raft::HardState hard_state;
+  LogStart log_start;
+  std::vector<raft::Entry> entries;  // log_start.first_index .. last
+  ApplyState apply_state;
+  std::vector<mvcc::Record> records;
+};
+
+// One atomic write: everything in it lands together or not at all.
+struct WriteSet {
+  std::optional<Identity> identity;
+  std::optional<raft::HardState> hard_state;
+  std::vector<raft::Entry> entries;
+  std::vector<mvcc::MirrorOp> mvcc_ops;
+  std::optional<ApplyState> apply_state;
+  std::optional<LogStart> trim_log;  // delete entries below first_index
+  bool sync = false;                 // durable before returning
+  bool empty() const {
+    return !identity && !hard_state && entries.empty() && mvcc_ops.empty() && !apply_state && !trim_log;
+  }
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Reads the whole durable state (once, before the first write); false with
+  // `error` naming the damaged record.
+  virtual bool load(Loaded& out, std::string& error) = 0;
+  // Applies `w` atomically; false with `error` set if the medium refused it.
+  virtual bool write(const WriteSet& w, std::string& error) = 0;
+  // Bytes the data takes on its medium.
+  virtual std::uint64_t size_bytes() = 0;
+};
+
+}  // namespace acord::storage

@@ -1,0 +1,185 @@
+// The storage seam's contract (storage/store.hpp), checked against both
+// implementations: RocksDB, and the in-memory twin the actor tests use.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <random>
+
+#include "storage/memory_store.hpp"
+#include "storage/rocks_store.hpp"
+
+using namespace acord;
+using namespace acord::storage;
+
+namespace {
+
+// A store that can be "reopened": RocksDB closes and opens its directory;
+// the memory twin keeps its state (a process restart without a power cut).
+struct Subject {
+  virtual ~Subject() = default;
+  virtual Store& store() = 0;
+  virtual void reopen() = 0;
+  virtual std::string name() const = 0;
+};
+
+struct RocksSubject : Subject {
+  std::filesystem::path dir;
+  std::unique_ptr<RocksStore> s;
+  RocksSubject() {
+    dir = std::filesystem::temp_directory_path() / ("acord-contract-" + std::to_string(std::random_device{}()));
+    reopen();
+  }
+  ~RocksSubject() override {
+    s.reset();
+    std::filesystem::remove_all(dir);
+  }
+  Store& store() override { return *s; }
+  void reopen() override {
+    s.reset();
+    std::string err;
+    s = RocksStore::open(dir.string(), err);
+    REQUIRE(s);
+    Loaded l;
+    REQUIRE(s->load(l, err));  // the contract: load once before writing
+  }
+  std::string name() const override { return "rocksdb"; }
+};
+
+struct MemorySubject : Subject {
+  MemoryStore s;
+  Store& store() override { return s; }
+  void reopen() override {}
+  std::string name() const override { return "memory"; }
+};
+
+template <class F>
+void for_each_store(F&& body) {
+  RocksSubject rocks;
+  MemorySubject memory;
+  for (Subject* subject : std::initializer_list<Subject*>{&rocks, &memory}) {
+    INFO("store: " << subject->name());
+    body(*subject);
+  }
+}
+
+Loaded load(Store& s) {
+  Loaded l;
+  std::string err;
+  REQUIRE(s.load(l, err));
+  return l;
+}
+
+void write(Store& s, const WriteSet& w) {
+  std::string err;
+  REQUIRE(s.write(w, err));
+}
+
+raft::Entry entry(raft::Term t, raft::Index i, const std::string& data) {
+  return raft::Entry{t, i, raft::EntryType::normal, data};
+}
+
+}  // namespace
+
+TEST_CASE("store contract: what is written comes back after a reopen", "[storage][contract]") {
+  for_each_store([](Subject& subject) {
+    WriteSet w;
+    w.identity = Identity{1, 2, "n1"};
+    w.hard_state = raft::HardState{2, 1, 3};
+    for (raft::Index i = 1; i <= 3; ++i) w.entries.push_back(entry(2, i, "e" + std::to_string(i)));
+    w.sync = true;
+    write(subject.store(), w);
+    WriteSet a;
+    mvcc::MirrorOp op;
+    op.record = mvcc::Record{{2, 0}, false, {"k", "v", 2, 2, 1, 0}};
+    a.mvcc_ops.push_back(op);
+    ApplyState as;
+    as.applied_index = 3;
+    as.current_revision = 2;
+    as.membership.cluster_id = 2;
+    as.membership.members.push_back({1, "n1", {"http://p"}, {"http://c"}});
+    a.apply_state = as;
+    write(subject.store(), a);
+    subject.reopen();
+    auto l = load(subject.store());
+    REQUIRE(l.identity);
+    CHECK(l.identity->name == "n1");
+    CHECK(l.hard_state == raft::HardState{2, 1, 3});
+    REQUIRE(l.entries.size() == 3);
+    CHECK(l.entries[2].data == "e3");
+    CHECK(l.apply_state.applied_index == 3);
+    REQUIRE(l.apply_state.membership.members.size() == 1);
+    CHECK(l.apply_state.membership.members[0].client_urls.at(0) == "http://c");
+    REQUIRE(l.records.size() == 1);
+    CHECK(l.records[0].kv.value == "v");
+  });
+}
+
+TEST_CASE("store contract: new entries replace a conflicting tail - trimming drops the head", "[storage][contract]") {
+  for_each_store([](Subject& subject) {
+    WriteSet w;
+    for (raft::Index i = 1; i <= 5; ++i) w.entries.push_back(entry(1, i, "old"));
+    write(subject.store(), w);
+    WriteSet replace;
+    replace.entries.push_back(entry(2, 3, "new"));
+    write(subject.store(), replace);
+    WriteSet more;
+    more.entries.push_back(entry(2, 4, "next"));  // an append after a replacement
+    write(subject.store(), more);
+    WriteSet trim;
+    trim.trim_log = LogStart{3, 1};
+    write(subject.store(), trim);
+    subject.reopen();
+    auto l = load(subject.store());
+    CHECK(l.log_start.first_index == 3);
+    REQUIRE(l.entries.size() == 2);
+    CHECK(l.entries[0].index == 3);
+    CHECK(l.entries[0].data == "new");
+    CHECK(l.entries[1].data == "next");
+  });
+}
+
+TEST_CASE("store contract: mvcc records are put and removed by revision", "[storage][contract]") {
+  for_each_store([](Subject& subject) {
+    WriteSet w;
+    for (std::int64_t rev = 2; rev <= 4; ++rev) {
+      mvcc::MirrorOp op;
+      op.record = mvcc::Record{{rev, 0}, false, {"k", std::to_string(rev), 2, rev, rev - 1, 0}};
+      w.mvcc_ops.push_back(op);
+    }
+    mvcc::MirrorOp removal;
+    removal.remove = true;
+    removal.record.revision = {2, 0};
+    w.mvcc_ops.push_back(removal);
+    write(subject.store(), w);
+    subject.reopen();
+    auto l = load(subject.store());
+    REQUIRE(l.records.size() == 2);
+    CHECK(l.records[0].revision.main == 3);
+    CHECK(l.records[1].kv.value == "4");
+  });
+}
+
+TEST_CASE("memory twin: a power cut keeps what was synced, and nothing after it", "[storage][memory]") {
+  MemoryStore s;
+  WriteSet a;
+  a.entries.push_back(entry(1, 1, "synced"));
+  a.sync = true;
+  write(s, a);
+  WriteSet b;
+  b.entries.push_back(entry(1, 2, "not synced"));
+  write(s, b);
+  CHECK(load(s).entries.size() == 2);
+  s.power_cut();
+  auto l = load(s);
+  REQUIRE(l.entries.size() == 1);
+  CHECK(l.entries[0].data == "synced");
+  // A sync makes everything before it durable too.
+  write(s, b);
+  WriteSet c;
+  c.hard_state = raft::HardState{1, 1, 2};
+  c.sync = true;
+  write(s, c);
+  s.power_cut();
+  CHECK(load(s).entries.size() == 2);
+}
