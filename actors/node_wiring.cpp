@@ -24,6 +24,17 @@ storage::WriteSet bootstrap(const NodeConfig& c, const storage::Identity& id) {
   return w;
 }
 
+// Whether the cluster version was recorded: in the applied state, or in a log
+// entry that will be applied again (after a power cut lost the applied state).
+bool cluster_version_recorded(const storage::Loaded& loaded) {
+  if (!loaded.apply_state.cluster_version.empty()) return true;
+  for (const auto& e : loaded.entries) {
+    auto p = e.type == raft::EntryType::normal ? protocol::decode_proposal(e.data) : std::nullopt;
+    if (p && p->kind == protocol::ProposalKind::cluster_version) return true;
+  }
+  return false;
+}
+
 std::vector<std::uint64_t> voter_ids(const NodeConfig& c) {
   std::vector<std::uint64_t> ids;
   for (const auto& m : c.initial_cluster) ids.push_back(m.id);
@@ -83,6 +94,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
                       bool detached_storage) {
   NodeActors node;
   node.identity = *loaded.identity;
+  const bool version_known = cluster_version_recorded(loaded);
 
   raft::Restored restored;
   restored.hard_state = loaded.hard_state;
@@ -107,7 +119,6 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   aa.quota_bytes = c.quota_bytes;
   aa.snapshot_count = c.snapshot_count;
   aa.storage = node.storage;
-  const bool version_known = !aa.restored.cluster_version.empty();
   node.apply = sys.spawn(apply_actor, std::move(aa));
 
   RaftActorArgs ra;
