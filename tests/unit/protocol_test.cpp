@@ -1,0 +1,81 @@
+// The msgpack records that Raft entries and peer messages carry: each round
+// trips, and anything malformed or of an unknown version is refused.
+#include <catch2/catch.hpp>
+
+#include "protocol/proposal.hpp"
+#include "protocol/raft_wire.hpp"
+
+using namespace acord;
+
+TEST_CASE("a proposal round-trips and garbage or a foreign version is refused", "[protocol]") {
+  protocol::Proposal p;
+  p.origin = 7;
+  p.id = 42;
+  p.kind = protocol::ProposalKind::txn;
+  p.payload = std::string("\0\xff bytes", 8);
+  auto back = protocol::decode_proposal(protocol::encode(p));
+  REQUIRE(back);
+  CHECK(back->origin == 7);
+  CHECK(back->id == 42);
+  CHECK(back->kind == protocol::ProposalKind::txn);
+  CHECK(back->payload == p.payload);
+  CHECK_FALSE(protocol::decode_proposal("not msgpack"));
+  CHECK_FALSE(protocol::decode_proposal(""));
+  p.version = 9;
+  CHECK_FALSE(protocol::decode_proposal(protocol::encode(p)));
+}
+
+TEST_CASE("membership and member attributes round-trip", "[protocol]") {
+  protocol::Membership m;
+  m.cluster_id = 99;
+  m.members.push_back({1, "a", {"http://a:2380"}, {"http://a:2379"}});
+  auto back = protocol::decode_membership(protocol::encode(m));
+  REQUIRE(back);
+  CHECK(back->cluster_id == 99);
+  REQUIRE(back->members.size() == 1);
+  CHECK(back->members[0].peer_urls.at(0) == "http://a:2380");
+  protocol::MemberAttributes attrs;
+  attrs.member_id = 1;
+  attrs.name = "a";
+  attrs.client_urls = {"http://x:1", "http://y:2"};
+  auto a = protocol::decode_member_attributes(protocol::encode(attrs));
+  REQUIRE(a);
+  CHECK(a->client_urls.size() == 2);
+  CHECK_FALSE(protocol::decode_member_attributes(protocol::encode(m)));  // a record of another kind
+}
+
+TEST_CASE("a raft message with entries round-trips", "[protocol][raft]") {
+  raft::Message m;
+  m.type = raft::Message::Type::append;
+  m.from = 1;
+  m.to = 2;
+  m.term = 5;
+  m.log_term = 4;
+  m.index = 10;
+  m.commit = 9;
+  m.reject = true;
+  m.entries = {raft::Entry{5, 11, raft::EntryType::normal, "x"}, raft::Entry{5, 12, raft::EntryType::membership, ""}};
+  auto back = protocol::decode_raft_message(protocol::encode(m));
+  REQUIRE(back);
+  CHECK(back->type == m.type);
+  CHECK(back->from == 1);
+  CHECK(back->to == 2);
+  CHECK(back->term == 5);
+  CHECK(back->log_term == 4);
+  CHECK(back->index == 10);
+  CHECK(back->commit == 9);
+  CHECK(back->reject);
+  CHECK(back->entries == m.entries);
+}
+
+TEST_CASE("a raft message that is malformed, truncated or of an unknown type is refused", "[protocol][raft]") {
+  raft::Message m;
+  m.entries = {raft::Entry{1, 1, raft::EntryType::normal, "payload"}};
+  const auto bytes = protocol::encode(m);
+  CHECK_FALSE(protocol::decode_raft_message(bytes.substr(0, bytes.size() / 2)));
+  CHECK_FALSE(protocol::decode_raft_message("\x93\x01\x02"));
+  CHECK_FALSE(protocol::decode_raft_message(protocol::encode(protocol::Proposal{})));
+  std::string bad_type = bytes;
+  bad_type[2] = 0x7f;  // the type byte, past the last known message type
+  CHECK_FALSE(protocol::decode_raft_message(bad_type));
+}
