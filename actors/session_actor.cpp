@@ -105,6 +105,8 @@ void status(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
       out.set_raftindex(rs.commit_index);
       out.set_raftterm(rs.term);
       out.set_raftappliedindex(as.applied_index);
+      // etcd lists these as text: "no leader", then each alarm as its member and type.
+      if (rs.leader == 0) out.add_errors(errors::no_leader().message);
       if (as.no_space) out.add_errors("memberID:" + std::to_string(as.member_id) + " alarm:NOSPACE ");
       finish(self, call, errors::ok());
     });
