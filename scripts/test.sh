@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test through CTest: the unit
-# tests (pure cores, storage) and the integration tests (real acord processes
-# on 127.0.0.1, driven by etcdctl and our own client, with etcd as the oracle).
+# tests (pure cores, storage), the actor tests (CAF's deterministic scheduler)
+# and the integration tests (real acord processes on 127.0.0.1, driven by
+# etcdctl and our own client, with the real etcd as the oracle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 scripts/install-deps.sh
 scripts/build.sh
-# Integration tests start servers; run them one at a time on this 2-core machine.
-ctest --test-dir build --output-on-failure --timeout 600 "$@"
-echo "test suite wall time: $(( $(date +%s) - start )) s"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# Integration tests start servers: one test at a time on this 2-core machine.
+status=0
+ctest --test-dir build --output-on-failure --timeout 600 "$@" 2>&1 | tee "$log" || status=$?
+total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
+failed=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
+echo "test suite wall time (install, build, tests): $(( $(date +%s) - start )) s"
+if [[ -n $total && -n $failed ]]; then
+  echo "tests: $((total - failed)) passed, $failed failed"
+fi
+exit "$status"
