@@ -147,6 +147,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
       [=](apply_atom, const CommittedBatchPtr& batch) {
         auto& st = self->state;
         st.term = std::max(st.term, batch->term);
+        auto waiter = batch->waiters.begin();
         for (const auto& e : batch->entries) {
           if (e.index <= st.state.applied_index) continue;  // applied before a restart
           st.state.applied_index = e.index;
@@ -157,18 +158,24 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
           if (e.data.empty()) continue;  // a new leader's empty entry
           auto p = protocol::decode_proposal(e.data);
           ResultPtr result = p ? apply_proposal(st, *p) : nullptr;
-          for (const auto& [id, session] : batch->waiters) {
-            if (p && id == p->id && p->origin == st.identity.member_id && result) {
-              if (result->response && result->error.ok()) {
-                auto* hdr = result->response->GetDescriptor()->FindFieldByName("header");
-                if (hdr != nullptr) {
-                  auto* h = static_cast<ResponseHeader*>(
-                      result->response->GetReflection()->MutableMessage(result->response.get(), hdr));
-                  fill_header(st, h);
-                }
+          while (waiter != batch->waiters.end() && waiter->index < e.index) ++waiter;
+          if (waiter == batch->waiters.end() || waiter->index != e.index) continue;
+          if (!p || !result || waiter->proposal_id != p->id || p->origin != st.identity.member_id) {
+            // Another entry took this index (a leader change): the proposal
+            // is lost, and its session must not wait forever.
+            auto lost = std::make_shared<Result>();
+            lost->error = errors::timeout();
+            self->send(waiter->session, result_atom::value, waiter->proposal_id, ResultPtr(lost));
+          } else {
+            if (result->response && result->error.ok()) {
+              // Every response message has its header as field "header".
+              auto* field = result->response->GetDescriptor()->FindFieldByName("header");
+              if (field != nullptr) {
+                fill_header(st, static_cast<ResponseHeader*>(result->response->GetReflection()->MutableMessage(
+                                    result->response.get(), field)));
               }
-              self->send(session, result_atom::value, id, result);
             }
+            self->send(waiter->session, result_atom::value, waiter->proposal_id, result);
           }
         }
         persist(self);

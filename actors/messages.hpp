@@ -54,9 +54,14 @@ using ResultPtr = std::shared_ptr<Result>;
 
 // Committed entries for the apply actor, with the sessions waiting on them.
 struct CommittedBatch {
+  struct Waiter {
+    raft::Index index = 0;         // the entry holding the session's proposal
+    std::uint64_t proposal_id = 0;  // checked against the entry: it may have been replaced
+    caf::actor session;
+  };
   std::vector<raft::Entry> entries;
-  std::vector<std::pair<std::uint64_t, caf::actor>> waiters;  // proposal id -> session
-  raft::Term term = 0;                                      // the node's current term
+  std::vector<Waiter> waiters;  // in entry order
+  raft::Term term = 0;          // the node's current term
 };
 using CommittedBatchPtr = std::shared_ptr<const CommittedBatch>;
 

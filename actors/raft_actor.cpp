@@ -78,7 +78,7 @@ void process_ready(Self* self) {
       for (const auto& e : rd->committed) {
         auto w = st.waiting.find(e.index);
         if (w != st.waiting.end()) {
-          batch->waiters.emplace_back(w->second.proposal_id, std::move(w->second.session));
+          batch->waiters.push_back({e.index, w->second.proposal_id, std::move(w->second.session)});
           st.waiting.erase(w);
         }
       }
