@@ -40,8 +40,9 @@ void on_role_change(Self* self) {
     for (const auto& p : st.args.on_leadership) propose_local(self, p, caf::actor{});
   }
   if (!leader && st.was_leader) {
-    // Entries this node proposed may never commit now: their sessions learn it
-    // from their own timeouts, as in etcd; held reads fail at once.
+    // Entries this node proposed may never commit now: their sessions get
+    // "request timed out" when their deadline passes (see tick), as in etcd;
+    // held reads fail at once.
     for (auto& rp : st.held_reads) rp.deliver(caf::make_error(caf::sec::request_timeout));
     st.held_reads.clear();
   }

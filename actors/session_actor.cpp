@@ -50,8 +50,11 @@ caf::behavior propose(caf::event_based_actor* self, const Ctx& ctx, const CallPt
 
 void read(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, raft::Index index) {
   auto rr = std::make_shared<ReadRequest>();
-  // The request lives until finish(); the read is answered before that.
-  rr->request = std::shared_ptr<const google::protobuf::Message>(call->request, [](auto*) {});
+  // A copy: a read still held by the apply actor may outlive this call (after
+  // its deadline), and the call's request goes away with the call.
+  std::shared_ptr<google::protobuf::Message> copy(call->request->New());
+  copy->CopyFrom(*call->request);
+  rr->request = std::move(copy);
   rr->read_index = index;
   self->request(ctx->apply, std::chrono::milliseconds(limits::request_timeout_ms), read_atom::value,
                 ReadRequestPtr(rr))
