@@ -157,7 +157,7 @@ TEST_CASE("delete range reports the count and previous kvs - nothing deleted kee
   CHECK(again.header().revision() == 4);
 }
 
-TEST_CASE("txn compares on value, version, create and mod revision", "[applier][txn]") {
+TEST_CASE("txn compares on value, version, create and mod revision, and lease", "[applier][txn]") {
   Fixture f;
   f.put("k", "v1");  // rev 2
   auto run = [&](Compare c) {
@@ -184,6 +184,11 @@ TEST_CASE("txn compares on value, version, create and mod revision", "[applier][
   c = cmp("k", Compare::MOD, Compare::GREATER);
   c.set_mod_revision(1);
   CHECK(run(c));
+  c = cmp("k", Compare::LEASE, Compare::EQUAL);
+  c.set_lease(0);
+  CHECK(run(c));  // no lease attached
+  c.set_lease(7);
+  CHECK_FALSE(run(c));
   // A missing key has version 0 and create revision 0, and no value at all.
   c = cmp("missing", Compare::VERSION, Compare::EQUAL);
   c.set_version(0);
