@@ -12,6 +12,8 @@ std::uint64_t next_random(std::uint64_t& state) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+
+bool is_vote_request(Message::Type t) { return t == Message::Type::vote || t == Message::Type::pre_vote; }
 }  // namespace
 
 RaftCore::RaftCore(Config config, Restored restored)
@@ -39,71 +41,484 @@ Term RaftCore::term_at(Index i) const {
   return log_[i - first_index_].term;
 }
 
+bool RaftCore::is_voter(NodeId id) const {
+  return std::find(config_.voters.begin(), config_.voters.end(), id) != config_.voters.end();
+}
+
+// §5.4.1: a vote goes only to a candidate whose log is at least as up to date.
+bool RaftCore::log_up_to_date(Term log_term, Index index) const {
+  return log_term > last_term() || (log_term == last_term() && index >= last_index());
+}
+
 void RaftCore::reset_election_timeout() {
-  // Raft §5.2: randomized timeouts in [election, 2*election) ticks make split
+  // §5.2: randomized timeouts in [election, 2*election) ticks make split
   // votes rare.
   election_elapsed_ = 0;
   election_timeout_ = config_.election_ticks + static_cast<int>(next_random(rng_) % config_.election_ticks);
 }
 
+void RaftCore::reset(Term term) {
+  if (term != term_) {
+    term_ = term;
+    vote_ = 0;
+  }
+  leader_ = 0;
+  heartbeat_elapsed_ = 0;
+  reset_election_timeout();
+  votes_.clear();
+  progress_.clear();
+  pending_reads_.clear();
+  reads_before_commit_.clear();
+}
+
+// ---- roles -------------------------------------------------------------------
+
+void RaftCore::become_follower(Term term, NodeId leader) {
+  reset(term);
+  role_ = Role::follower;
+  leader_ = leader;
+}
+
+void RaftCore::become_pre_candidate() {
+  // PreVote: ask whether an election could be won before disturbing anyone's
+  // term; a member that was cut off cannot depose a working leader this way.
+  votes_.clear();
+  progress_.clear();
+  role_ = Role::pre_candidate;
+  leader_ = 0;
+  reset_election_timeout();
+  votes_[config_.id] = true;
+  if (votes_.size() >= quorum()) {
+    become_candidate();
+    return;
+  }
+  for (NodeId to : config_.voters) {
+    if (to == config_.id) continue;
+    Message m;
+    m.type = Message::Type::pre_vote;
+    m.to = to;
+    m.term = term_ + 1;
+    m.index = last_index();
+    m.log_term = last_term();
+    send(std::move(m));
+  }
+}
+
+void RaftCore::become_candidate() {
+  // §5.2: a candidate increments its term and votes for itself.
+  reset(term_ + 1);
+  role_ = Role::candidate;
+  vote_ = config_.id;
+  votes_[config_.id] = true;
+  if (votes_.size() >= quorum()) {
+    become_leader();
+    return;
+  }
+  for (NodeId to : config_.voters) {
+    if (to == config_.id) continue;
+    Message m;
+    m.type = Message::Type::vote;
+    m.to = to;
+    m.index = last_index();
+    m.log_term = last_term();
+    send(std::move(m));
+  }
+}
+
+void RaftCore::become_leader() {
+  reset(term_);
+  role_ = Role::leader;
+  leader_ = config_.id;
+  vote_ = config_.id;
+  for (NodeId id : config_.voters) {
+    if (id == config_.id) continue;
+    Progress pr;
+    pr.next = last_index() + 1;
+    progress_[id] = pr;
+  }
+  // §5.4.2: a leader commits entries of earlier terms only through an entry of
+  // its own term, so it appends an empty one at once.
+  log_.push_back(Entry{term_, last_index() + 1, EntryType::normal, {}});
+  broadcast_append();
+}
+
+// ---- inputs ------------------------------------------------------------------
+
 void RaftCore::tick() {
-  if (role_ == Role::leader) return;  // heartbeats go out only to peers
-  if (++election_elapsed_ >= election_timeout_) campaign();
+  if (role_ != Role::leader) {
+    if (++election_elapsed_ >= election_timeout_) campaign();
+    return;
+  }
+  ++heartbeat_elapsed_;
+  if (++election_elapsed_ >= config_.election_ticks) {
+    election_elapsed_ = 0;
+    if (config_.check_quorum) {
+      // CheckQuorum: a leader that has not heard from a quorum within an
+      // election timeout steps down instead of serving stale reads.
+      std::size_t active = 1;
+      for (auto& [id, pr] : progress_) {
+        if (pr.recent_active) ++active;
+        pr.recent_active = false;
+      }
+      if (active < quorum()) {
+        become_follower(term_, 0);
+        return;
+      }
+    }
+  }
+  if (heartbeat_elapsed_ >= config_.heartbeat_ticks) {
+    heartbeat_elapsed_ = 0;
+    broadcast_heartbeat(pending_reads_.empty() ? 0 : pending_reads_.back().context);
+  }
 }
 
 void RaftCore::campaign() {
   if (role_ == Role::leader) return;
-  // Raft §5.2: a candidate increments its term and votes for itself.
-  role_ = Role::candidate;
-  ++term_;
-  vote_ = config_.id;
-  leader_ = 0;
-  reset_election_timeout();
-  // With a single voter, its own vote is a majority.
-  if (is_single_voter()) become_leader();
-}
-
-void RaftCore::become_follower(Term term, NodeId leader) {
-  role_ = Role::follower;
-  if (term > term_) {
-    term_ = term;
-    vote_ = 0;
+  if (config_.pre_vote) {
+    become_pre_candidate();
+  } else {
+    become_candidate();
   }
-  leader_ = leader;
-  reset_election_timeout();
-}
-
-void RaftCore::become_leader() {
-  role_ = Role::leader;
-  leader_ = config_.id;
-  // Raft §5.4.2: a leader commits entries of earlier terms only through an
-  // entry of its own term, so it appends an empty one at once.
-  log_.push_back(Entry{term_, last_index() + 1, EntryType::normal, {}});
 }
 
 ProposeResult RaftCore::propose(std::string data, EntryType type) {
   if (role_ != Role::leader) return ProposeResult::not_leader;
   log_.push_back(Entry{term_, last_index() + 1, type, std::move(data)});
+  broadcast_append();
   return ProposeResult::ok;
 }
 
-void RaftCore::step(const Message& m) {
-  if (std::find(config_.voters.begin(), config_.voters.end(), m.from) == config_.voters.end()) return;
-  // Raft §5.1: a higher term from any voter makes this node a follower.
-  if (m.term > term_) become_follower(m.term, m.type == Message::Type::append ? m.from : 0);
+bool RaftCore::read_index(std::uint64_t context) {
+  if (role_ != Role::leader) return false;
+  if (term_at(commit_) != term_) {
+    // Until an entry of this term commits, this leader's commit index may be
+    // behind what earlier leaders committed.
+    reads_before_commit_.push_back(context);
+    return true;
+  }
+  if (quorum() == 1) {
+    read_states_.push_back(ReadState{context, commit_});
+    return true;
+  }
+  pending_reads_.push_back(PendingRead{context, commit_, {config_.id}});
+  broadcast_heartbeat(context);
+  return true;
 }
 
-void RaftCore::maybe_commit() {
-  // Raft §5.3/§5.4.2: an entry is committed once a majority holds it and it
-  // belongs to the leader's term. With one voter the majority is this node's
-  // durable log.
-  if (role_ != Role::leader || !is_single_voter()) return;
-  if (stable_ > commit_ && term_at(stable_) == term_) commit_ = stable_;
+void RaftCore::step(const Message& m) {
+  if (!is_voter(m.from) || m.from == config_.id) return;
+  if (m.term > term_) {
+    if (is_vote_request(m.type) && config_.check_quorum && leader_ != 0 &&
+        election_elapsed_ < config_.election_ticks) {
+      return;  // we heard from a leader within the timeout: keep following it
+    }
+    if (m.type == Message::Type::pre_vote) {
+      // A pre-vote changes nobody's term.
+    } else if (m.type == Message::Type::pre_vote_response && !m.reject) {
+      // Granted pre-votes carry the term we would campaign in.
+    } else {
+      const bool from_leader = m.type == Message::Type::append || m.type == Message::Type::heartbeat;
+      become_follower(m.term, from_leader ? m.from : 0);
+    }
+  } else if (m.term < term_) {
+    if ((config_.check_quorum || config_.pre_vote) &&
+        (m.type == Message::Type::append || m.type == Message::Type::heartbeat)) {
+      // A leader from an older term, perhaps back from a partition: tell it
+      // our term so it steps down.
+      Message r;
+      r.type = Message::Type::append_response;
+      r.to = m.from;
+      send(std::move(r));
+    } else if (m.type == Message::Type::pre_vote) {
+      Message r;
+      r.type = Message::Type::pre_vote_response;
+      r.to = m.from;
+      r.reject = true;
+      send(std::move(r));
+    }
+    return;
+  }
+
+  if (is_vote_request(m.type)) {
+    handle_vote_request(m);
+    return;
+  }
+  switch (role_) {
+    case Role::leader: step_leader(m); break;
+    case Role::candidate:
+    case Role::pre_candidate: step_candidate(m); break;
+    case Role::follower: step_follower(m); break;
+  }
 }
+
+void RaftCore::handle_vote_request(const Message& m) {
+  // §5.2, §5.4.1: one vote per term, for a candidate at least as up to date.
+  const bool pre = m.type == Message::Type::pre_vote;
+  const bool can_vote = vote_ == m.from || (vote_ == 0 && leader_ == 0) || (pre && m.term > term_);
+  Message r;
+  r.type = pre ? Message::Type::pre_vote_response : Message::Type::vote_response;
+  r.to = m.from;
+  if (can_vote && log_up_to_date(m.log_term, m.index)) {
+    r.term = m.term;
+    if (!pre) {
+      vote_ = m.from;
+      election_elapsed_ = 0;
+    }
+  } else {
+    r.reject = true;
+  }
+  send(std::move(r));
+}
+
+void RaftCore::step_candidate(const Message& m) {
+  const auto wanted =
+      role_ == Role::pre_candidate ? Message::Type::pre_vote_response : Message::Type::vote_response;
+  switch (m.type) {
+    case Message::Type::append:
+      become_follower(term_, m.from);
+      handle_append(m);
+      return;
+    case Message::Type::heartbeat:
+      become_follower(term_, m.from);
+      handle_heartbeat(m);
+      return;
+    default:
+      break;
+  }
+  if (m.type != wanted) return;
+  votes_[m.from] = !m.reject;
+  std::size_t granted = 0, rejected = 0;
+  for (const auto& [id, yes] : votes_) (yes ? granted : rejected)++;
+  if (granted >= quorum()) {
+    if (role_ == Role::pre_candidate) {
+      become_candidate();
+    } else {
+      become_leader();
+    }
+  } else if (rejected >= quorum()) {
+    become_follower(term_, 0);
+  }
+}
+
+void RaftCore::step_follower(const Message& m) {
+  switch (m.type) {
+    case Message::Type::append:
+      election_elapsed_ = 0;
+      leader_ = m.from;
+      handle_append(m);
+      break;
+    case Message::Type::heartbeat:
+      election_elapsed_ = 0;
+      leader_ = m.from;
+      handle_heartbeat(m);
+      break;
+    default:
+      break;
+  }
+}
+
+void RaftCore::step_leader(const Message& m) {
+  auto it = progress_.find(m.from);
+  if (it == progress_.end()) return;
+  Progress& pr = it->second;
+  switch (m.type) {
+    case Message::Type::append_response:
+      pr.recent_active = true;
+      handle_append_response(m);
+      break;
+    case Message::Type::heartbeat_response:
+      pr.recent_active = true;
+      pr.probe_sent = false;
+      if (pr.replicating && pr.inflight.size() >= config_.max_inflight_messages) pr.inflight.pop_front();
+      if (pr.match < last_index()) send_append(m.from);
+      if (m.context != 0) handle_read_ack(m.from, m.context);
+      break;
+    default:
+      break;
+  }
+}
+
+// ---- replication -------------------------------------------------------------
+
+void RaftCore::send(Message m) {
+  m.from = config_.id;
+  if (m.term == 0) m.term = term_;
+  outbox_.push_back(std::move(m));
+}
+
+void RaftCore::send_append(NodeId to) {
+  Progress& pr = progress_[to];
+  if (!pr.replicating && pr.probe_sent) return;  // probing: one append at a time
+  if (pr.replicating && pr.inflight.size() >= config_.max_inflight_messages) return;
+  const Index prev = pr.next - 1;
+  if (prev + 1 < first_index_) return;  // trimmed: the follower needs a snapshot, which this core cannot send yet
+  Message m;
+  m.type = Message::Type::append;
+  m.to = to;
+  m.index = prev;
+  m.log_term = term_at(prev);
+  m.commit = commit_;
+  for (Index i = pr.next; i <= last_index() && m.entries.size() < config_.max_entries_per_message; ++i) {
+    m.entries.push_back(log_[i - first_index_]);
+  }
+  if (pr.replicating) {
+    if (!m.entries.empty()) {
+      pr.next = m.entries.back().index + 1;
+      pr.inflight.push_back(pr.next - 1);
+    }
+  } else {
+    pr.probe_sent = true;
+  }
+  send(std::move(m));
+}
+
+void RaftCore::broadcast_append() {
+  for (auto& [id, pr] : progress_) send_append(id);
+}
+
+void RaftCore::broadcast_heartbeat(std::uint64_t context) {
+  for (auto& [id, pr] : progress_) {
+    Message m;
+    m.type = Message::Type::heartbeat;
+    m.to = id;
+    // Never tell a follower to commit past what it is known to hold.
+    m.commit = std::min(pr.match, commit_);
+    m.context = context;
+    send(std::move(m));
+  }
+}
+
+void RaftCore::handle_append_response(const Message& m) {
+  Progress& pr = progress_[m.from];
+  if (m.reject) {
+    bool stale = false;
+    if (pr.replicating) {
+      stale = m.index <= pr.match;
+      if (!stale) pr.next = pr.match + 1;
+    } else {
+      stale = pr.next - 1 != m.index;
+      if (!stale) pr.next = std::max<Index>(1, std::min(m.index, m.reject_hint + 1));
+    }
+    if (stale) return;
+    pr.replicating = false;
+    pr.probe_sent = false;
+    pr.inflight.clear();
+    send_append(m.from);
+    return;
+  }
+  if (m.index <= pr.match) {
+    if (!pr.replicating) pr.probe_sent = false;
+    return;
+  }
+  pr.match = m.index;
+  pr.next = std::max(pr.next, m.index + 1);
+  while (!pr.inflight.empty() && pr.inflight.front() <= m.index) pr.inflight.pop_front();
+  if (!pr.replicating) {
+    pr.replicating = true;
+    pr.probe_sent = false;
+    pr.inflight.clear();
+    pr.next = pr.match + 1;
+  }
+  if (maybe_commit()) broadcast_append();
+  // Keep the pipe full: send what the follower still lacks.
+  while (pr.next <= last_index()) {
+    const auto before = pr.next;
+    send_append(m.from);
+    if (pr.next == before) break;  // paused by flow control
+  }
+}
+
+bool RaftCore::maybe_commit() {
+  if (role_ != Role::leader) return false;
+  // §5.3/§5.4.2: the highest index held by a quorum (this node counts what it
+  // has made durable) commits if it belongs to this leader's term.
+  std::vector<Index> matches{stable_};
+  for (const auto& [id, pr] : progress_) matches.push_back(pr.match);
+  std::sort(matches.begin(), matches.end(), std::greater<>());
+  const Index candidate = matches[quorum() - 1];
+  if (candidate <= commit_ || term_at(candidate) != term_) return false;
+  const bool first_in_term = term_at(commit_) != term_;
+  commit_ = candidate;
+  if (first_in_term) {
+    auto reads = std::move(reads_before_commit_);
+    reads_before_commit_.clear();
+    for (auto ctx : reads) read_index(ctx);
+  }
+  return true;
+}
+
+void RaftCore::commit_to(Index index) {
+  index = std::min(index, last_index());
+  if (index > commit_) commit_ = index;
+}
+
+void RaftCore::append_entries(const std::vector<Entry>& entries) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    if (e.index <= last_index() && term_at(e.index) == e.term) continue;  // already held
+    if (e.index <= last_index()) {
+      // §5.3: a conflicting entry and everything after it go.
+      assert(e.index > commit_ && "a committed entry can never be replaced");
+      log_.resize(e.index - first_index_);
+      stable_ = std::min(stable_, e.index - 1);
+    }
+    log_.insert(log_.end(), entries.begin() + static_cast<std::ptrdiff_t>(i), entries.end());
+    return;
+  }
+}
+
+void RaftCore::handle_append(const Message& m) {
+  Message r;
+  r.type = Message::Type::append_response;
+  r.to = m.from;
+  if (m.index < commit_) {
+    r.index = commit_;  // already committed here: report how far
+    send(std::move(r));
+    return;
+  }
+  if (m.index <= last_index() && term_at(m.index) == m.log_term) {
+    append_entries(m.entries);
+    const Index last_new = m.index + m.entries.size();
+    commit_to(std::min(m.commit, last_new));
+    r.index = last_new;
+  } else {
+    // §5.3: the logs differ at m.index; the leader backs up (to our last
+    // index at most, to skip what we never had).
+    r.reject = true;
+    r.index = m.index;
+    r.reject_hint = std::min(m.index, last_index());
+  }
+  send(std::move(r));
+}
+
+void RaftCore::handle_heartbeat(const Message& m) {
+  commit_to(m.commit);
+  Message r;
+  r.type = Message::Type::heartbeat_response;
+  r.to = m.from;
+  r.context = m.context;
+  send(std::move(r));
+}
+
+// ---- reads -------------------------------------------------------------------
+
+void RaftCore::handle_read_ack(NodeId from, std::uint64_t context) {
+  auto it = std::find_if(pending_reads_.begin(), pending_reads_.end(),
+                         [&](const PendingRead& r) { return r.context == context; });
+  if (it == pending_reads_.end()) return;
+  if (std::find(it->acks.begin(), it->acks.end(), from) == it->acks.end()) it->acks.push_back(from);
+  if (it->acks.size() < quorum()) return;
+  // A quorum confirmed leadership after this read arrived, so for every read
+  // before it too.
+  for (auto r = pending_reads_.begin(); r != std::next(it); ++r) read_states_.push_back(ReadState{r->context, r->index});
+  pending_reads_.erase(pending_reads_.begin(), std::next(it));
+}
+
+// ---- Ready -------------------------------------------------------------------
 
 bool RaftCore::has_ready() const {
-  return stable_ < last_index() || commit_ > applied_ ||
-         HardState{term_, vote_, commit_} != last_hard_state_;
+  return stable_ < last_index() || std::min(commit_, stable_) > applied_ || !outbox_.empty() ||
+         !read_states_.empty() || HardState{term_, vote_, commit_} != last_hard_state_;
 }
 
 Ready RaftCore::ready() {
@@ -111,15 +526,27 @@ Ready RaftCore::ready() {
   HardState hs{term_, vote_, commit_};
   if (hs != last_hard_state_) rd.hard_state = hs;
   for (Index i = stable_ + 1; i <= last_index(); ++i) rd.entries.push_back(log_[i - first_index_]);
-  for (Index i = applied_ + 1; i <= commit_; ++i) rd.committed.push_back(log_[i - first_index_]);
+  // Only entries already durable here are handed out to apply.
+  for (Index i = applied_ + 1; i <= std::min(commit_, stable_); ++i) rd.committed.push_back(log_[i - first_index_]);
+  rd.messages = std::move(outbox_);
+  outbox_.clear();
+  rd.read_states = std::move(read_states_);
+  read_states_.clear();
   return rd;
 }
 
 void RaftCore::advance(const Ready& rd) {
   if (rd.hard_state) last_hard_state_ = *rd.hard_state;
-  if (!rd.entries.empty()) stable_ = std::max(stable_, rd.entries.back().index);
+  // Entries count as durable only if the log still holds them (a conflict
+  // may have replaced them while they were being written).
+  for (auto it = rd.entries.rbegin(); it != rd.entries.rend(); ++it) {
+    if (term_at(it->index) == it->term) {
+      stable_ = std::max(stable_, it->index);
+      break;
+    }
+  }
   if (!rd.committed.empty()) applied_ = std::max(applied_, rd.committed.back().index);
-  maybe_commit();
+  if (maybe_commit()) broadcast_append();
 }
 
 void RaftCore::trim(Index index) {

@@ -1,14 +1,19 @@
 #pragma once
 // Raft as a deterministic state machine, shaped like etcd-io/raft's RawNode:
 // ticks, proposals and messages go in; Ready (state to persist, messages to
-// send, entries to apply) comes out. No clock, no I/O, no threads: a test (or a
-// simulator) drives it step by step, and the same inputs give the same outputs.
+// send, entries to apply, reads to serve) comes out. No clock, no I/O, no
+// threads: a test or a simulator drives it step by step, and the same inputs
+// give the same outputs.
 //
-// This core runs single-member clusters: with one voter, an entry commits as
-// soon as it is durable on this node. Peer messages are part of the interface
-// (Ready::messages, step()) so that replication plugs in without changing the
-// node's loop.
+// Implemented: leader election with randomized timeouts (§5.2), PreVote and
+// CheckQuorum (so a member cut off and back does not depose a healthy leader),
+// log replication with a bound on messages in flight per follower (§5.3),
+// commitment by quorum of entries of the leader's own term only (§5.4.2),
+// ReadIndex for linearizable reads (§6.4 of Ongaro's thesis). Membership is
+// fixed by the configuration.
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <vector>
 
 #include "core/raft/raft_types.hpp"
@@ -21,6 +26,10 @@ struct Config {
   int election_ticks = 10;
   int heartbeat_ticks = 1;
   std::uint64_t seed = 0;  // for the randomized election timeout
+  bool pre_vote = true;
+  bool check_quorum = true;
+  std::size_t max_inflight_messages = 64;     // appends in flight per follower
+  std::size_t max_entries_per_message = 256;  // entries in one append
 };
 
 // The durable state a node restarts from.
@@ -40,19 +49,23 @@ class RaftCore {
  public:
   RaftCore(Config config, Restored restored);
 
-  // One logical clock tick: drives elections (and, with peers, heartbeats).
+  // One logical clock tick: drives elections and heartbeats.
   void tick();
-  // Starts an election now (Raft §5.2).
+  // Starts an election now (a pre-vote first, when enabled).
   void campaign();
   // Appends a new entry if this node leads; the entry's index is last_index().
   ProposeResult propose(std::string data, EntryType type = EntryType::normal);
-  // A message from a peer. Single-member clusters receive none; a message from
-  // a node that is not a voter is ignored.
+  // A message from a peer. Messages from nodes outside the configuration are
+  // ignored.
   void step(const Message& m);
+  // Asks for a linearizable read point: a ReadState with this context comes
+  // out of a later Ready once a quorum confirmed this node still leads.
+  // Returns false if this node does not lead.
+  bool read_index(std::uint64_t context);
 
   bool has_ready() const;
   Ready ready();
-  // The node persisted and applied everything in `rd`.
+  // The node persisted, sent and applied everything in `rd`.
   void advance(const Ready& rd);
   // Forget entries up to `index` (they are applied and durable elsewhere).
   void trim(Index index);
@@ -61,7 +74,9 @@ class RaftCore {
   Term term() const { return term_; }
   NodeId leader() const { return leader_; }
   NodeId id() const { return config_.id; }
+  NodeId vote() const { return vote_; }
   Index last_index() const { return first_index_ + log_.size() - 1; }
+  Term last_term() const { return term_at(last_index()); }
   Index first_index() const { return first_index_; }
   Index commit_index() const { return commit_; }
   Index applied_index() const { return applied_; }
@@ -71,11 +86,47 @@ class RaftCore {
   const std::vector<Entry>& entries() const { return log_; }
 
  private:
+  struct Progress {
+    Index match = 0;
+    Index next = 1;
+    bool replicating = false;  // false: probing, one append at a time
+    bool probe_sent = false;
+    std::deque<Index> inflight;  // last index of each append in flight
+    bool recent_active = false;
+  };
+  struct PendingRead {
+    std::uint64_t context = 0;
+    Index index = 0;
+    std::vector<NodeId> acks;
+  };
+
   void become_follower(Term term, NodeId leader);
+  void become_pre_candidate();
+  void become_candidate();
   void become_leader();
-  void maybe_commit();
-  bool is_single_voter() const { return config_.voters.size() == 1 && config_.voters[0] == config_.id; }
+  void reset(Term term);
   void reset_election_timeout();
+  std::size_t quorum() const { return config_.voters.size() / 2 + 1; }
+  bool is_voter(NodeId id) const;
+  bool log_up_to_date(Term log_term, Index index) const;
+
+  void send(Message m);
+  void send_append(NodeId to);
+  void broadcast_append();
+  void broadcast_heartbeat(std::uint64_t context);
+  bool maybe_commit();
+  void commit_to(Index index);
+  void append_entries(const std::vector<Entry>& entries);
+
+  void step_leader(const Message& m);
+  void step_candidate(const Message& m);
+  void step_follower(const Message& m);
+  void handle_vote_request(const Message& m);
+  void handle_append(const Message& m);
+  void handle_heartbeat(const Message& m);
+  void handle_append_response(const Message& m);
+  void handle_read_ack(NodeId from, std::uint64_t context);
+  void release_reads();
 
   Config config_;
   Role role_ = Role::follower;
@@ -90,8 +141,15 @@ class RaftCore {
   Index applied_ = 0;  // last index handed out in a Ready
   HardState last_hard_state_;
   int election_elapsed_ = 0;
+  int heartbeat_elapsed_ = 0;
   int election_timeout_ = 0;
   std::uint64_t rng_;
+  std::map<NodeId, Progress> progress_;   // leader: every voter but this node
+  std::map<NodeId, bool> votes_;          // candidate: who answered, and how
+  std::vector<Message> outbox_;
+  std::vector<PendingRead> pending_reads_;  // leader: reads awaiting a quorum
+  std::vector<std::uint64_t> reads_before_commit_;  // leader: reads awaiting its first commit
+  std::vector<ReadState> read_states_;
 };
 
 }  // namespace acord::raft

@@ -39,12 +39,20 @@ struct HardState {
   friend bool operator!=(const HardState& a, const HardState& b) { return !(a == b); }
 };
 
-enum class Role { follower, candidate, leader };
+enum class Role { follower, pre_candidate, candidate, leader };
 
-// A message to or from a peer. The single-member core sends none; the field set
-// is the one replication between members needs.
+// A message between members (Raft §5; PreVote and CheckQuorum as in etcd-io/raft).
 struct Message {
-  enum class Type : std::uint8_t { vote, vote_response, append, append_response, heartbeat, heartbeat_response };
+  enum class Type : std::uint8_t {
+    vote,                // RequestVote: index/log_term describe the candidate's last entry
+    vote_response,       // reject = vote refused
+    append,              // AppendEntries: entries follow (index, log_term); commit = leader's commit
+    append_response,     // index = last matching index; on reject, reject_hint = follower's last index
+    heartbeat,           // commit = what the follower may commit; context = a ReadIndex round, or 0
+    heartbeat_response,  // context echoed
+    pre_vote,            // like vote, for term+1, without anyone changing term (§9.6 of Ongaro's thesis)
+    pre_vote_response,
+  };
   Type type = Type::append;
   NodeId from = 0, to = 0;
   Term term = 0;
@@ -52,18 +60,30 @@ struct Message {
   Index index = 0;
   Index commit = 0;
   bool reject = false;
+  Index reject_hint = 0;
+  std::uint64_t context = 0;
   std::vector<Entry> entries;
+};
+
+// A linearizable read may be served once the applied index reaches `index`.
+struct ReadState {
+  std::uint64_t context = 0;  // the caller's id for the read
+  Index index = 0;
 };
 
 // What the node must do next, in this order: persist hard_state and entries
 // (one durable write), then send messages, then apply committed entries, then
-// call advance() with this Ready.
+// call advance() with this Ready. Committed entries are always already durable
+// on this node, so applying them may overlap the next write.
 struct Ready {
   std::optional<HardState> hard_state;
   std::vector<Entry> entries;    // to append to the durable log
   std::vector<Message> messages;
   std::vector<Entry> committed;  // to apply, in order
-  bool empty() const { return !hard_state && entries.empty() && messages.empty() && committed.empty(); }
+  std::vector<ReadState> read_states;
+  bool empty() const {
+    return !hard_state && entries.empty() && messages.empty() && committed.empty() && read_states.empty();
+  }
 };
 
 }  // namespace acord::raft

@@ -54,6 +54,8 @@ TEST_CASE("a raft message with entries round-trips", "[protocol][raft]") {
   m.index = 10;
   m.commit = 9;
   m.reject = true;
+  m.reject_hint = 8;
+  m.context = 77;
   m.entries = {raft::Entry{5, 11, raft::EntryType::normal, "x"}, raft::Entry{5, 12, raft::EntryType::membership, ""}};
   auto back = protocol::decode_raft_message(protocol::encode(m));
   REQUIRE(back);
@@ -65,6 +67,8 @@ TEST_CASE("a raft message with entries round-trips", "[protocol][raft]") {
   CHECK(back->index == 10);
   CHECK(back->commit == 9);
   CHECK(back->reject);
+  CHECK(back->reject_hint == 8);
+  CHECK(back->context == 77);
   CHECK(back->entries == m.entries);
 }
 
