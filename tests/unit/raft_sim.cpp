@@ -1,0 +1,234 @@
+#include "raft_sim.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace acord::raft::sim {
+namespace {
+std::string describe(const char* property, std::uint64_t step) {
+  return std::string(property) + " violated at step " + std::to_string(step);
+}
+}  // namespace
+
+Cluster::Cluster(int members, std::uint64_t seed, Faults faults) : rng_(seed), faults_(faults) {
+  for (int i = 1; i <= members; ++i) ids_.push_back(static_cast<NodeId>(i));
+  for (NodeId id : ids_) {
+    Node n;
+    n.id = id;
+    nodes_[id] = std::move(n);
+  }
+  for (NodeId id : ids_) start(node(id));
+}
+
+Cluster::Node& Cluster::node(NodeId id) { return nodes_.at(id); }
+
+void Cluster::record(std::uint64_t x) {
+  trace_hash_ ^= x;
+  trace_hash_ *= 1099511628211ULL;  // FNV-1a over the trace
+}
+
+void Cluster::start(Node& n) {
+  Config c;
+  c.id = n.id;
+  c.voters = ids_;
+  c.election_ticks = 10;
+  c.heartbeat_ticks = 1;
+  c.seed = rng_();
+  c.max_inflight_messages = 4;
+  c.max_entries_per_message = 8;
+  Restored r;
+  r.hard_state = n.hard_state;
+  r.entries = n.log;
+  r.applied = 0;
+  n.applied = 0;
+  n.core = std::make_unique<RaftCore>(c, r);
+}
+
+bool Cluster::blocked(NodeId from, NodeId to) const {
+  return std::find(cut_.begin(), cut_.end(), std::make_pair(from, to)) != cut_.end();
+}
+
+void Cluster::process_ready(Node& n) {
+  while (n.core && n.core->has_ready()) {
+    Ready rd = n.core->ready();
+    // Persist first (§5: state must be durable before a message depending on
+    // it leaves the node).
+    if (rd.hard_state) n.hard_state = *rd.hard_state;
+    if (!rd.entries.empty()) {
+      n.log.resize(rd.entries.front().index - 1);
+      n.log.insert(n.log.end(), rd.entries.begin(), rd.entries.end());
+    }
+    std::uniform_real_distribution<double> coin(0, 1);
+    std::uniform_int_distribution<int> delay(0, faults_.max_delay_ticks);
+    for (auto& m : rd.messages) {
+      record(static_cast<std::uint64_t>(m.type) * 31 + m.from * 7 + m.to + m.index * 131 + m.term * 8191);
+      if (coin(rng_) < faults_.drop) continue;
+      network_.push_back({now_ + static_cast<std::uint64_t>(delay(rng_)), seq_++, m});
+      if (coin(rng_) < faults_.duplicate) network_.push_back({now_ + static_cast<std::uint64_t>(delay(rng_)), seq_++, m});
+    }
+    for (const auto& e : rd.committed) {
+      // State machine safety: every member applies the same entry at an index.
+      if (e.index != n.applied + 1) throw std::logic_error(describe("apply in order", now_));
+      auto [it, fresh] = committed_.emplace(e.index, Committed{e.term, e.data, n.core->term()});
+      if (!fresh && (it->second.term != e.term || it->second.data != e.data)) {
+        throw std::logic_error(describe("state machine safety", now_) + " at index " + std::to_string(e.index));
+      }
+      n.applied = e.index;
+      record(e.index * 17 + e.term);
+    }
+    n.core->advance(rd);
+  }
+}
+
+void Cluster::deliver() {
+  // Deliver in (time, sequence) order: random delays reorder messages.
+  std::stable_sort(network_.begin(), network_.end(),
+                   [](const InFlight& a, const InFlight& b) { return std::tie(a.deliver_at, a.seq) < std::tie(b.deliver_at, b.seq); });
+  std::vector<InFlight> later;
+  std::vector<Message> due;
+  for (auto& f : network_) {
+    if (f.deliver_at > now_) {
+      later.push_back(std::move(f));
+    } else {
+      due.push_back(std::move(f.m));
+    }
+  }
+  network_ = std::move(later);
+  for (auto& m : due) {
+    if (blocked(m.from, m.to)) continue;
+    Node& to = node(m.to);
+    if (!to.core) continue;
+    to.core->step(m);
+    process_ready(to);
+  }
+}
+
+void Cluster::inject_faults() {
+  std::uniform_real_distribution<double> coin(0, 1);
+  for (NodeId id : ids_) {
+    Node& n = node(id);
+    if (n.core && coin(rng_) < faults_.crash) {
+      n.core.reset();  // loses everything not durable: only hard_state and log remain
+      record(0xdead + id);
+    } else if (!n.core && coin(rng_) < faults_.restart) {
+      start(n);
+      record(0xbeef + id);
+    }
+  }
+  if (cut_.empty() && coin(rng_) < faults_.partition) {
+    // A random side against the rest; sometimes only one way.
+    std::vector<NodeId> side;
+    for (NodeId id : ids_) {
+      if (coin(rng_) < 0.5) side.push_back(id);
+    }
+    const bool one_way = coin(rng_) < 0.3;
+    for (NodeId a : side) {
+      for (NodeId b : ids_) {
+        if (std::find(side.begin(), side.end(), b) != side.end()) continue;
+        cut_.emplace_back(a, b);
+        if (!one_way) cut_.emplace_back(b, a);
+      }
+    }
+  } else if (!cut_.empty() && coin(rng_) < faults_.heal) {
+    cut_.clear();
+  }
+}
+
+void Cluster::step() {
+  ++now_;
+  deliver();
+  std::uniform_real_distribution<double> coin(0, 1);
+  for (NodeId id : ids_) {
+    Node& n = node(id);
+    if (!n.core) continue;
+    n.core->tick();
+    process_ready(n);
+  }
+  if (coin(rng_) < faults_.propose) propose("v" + std::to_string(proposals_++));
+  inject_faults();
+  check_invariants();
+}
+
+Index Cluster::propose(const std::string& data) {
+  for (NodeId id : ids_) {
+    Node& n = node(id);
+    if (n.core && n.core->role() == Role::leader && n.core->propose(data) == ProposeResult::ok) {
+      const Index index = n.core->last_index();
+      process_ready(n);
+      return index;
+    }
+  }
+  return 0;
+}
+
+void Cluster::check_invariants() {
+  for (NodeId id : ids_) {
+    const Node& n = nodes_.at(id);
+    if (!n.core || n.core->role() != Role::leader) continue;
+    // Election safety (§5.2): at most one leader per term.
+    auto [it, fresh] = leaders_.emplace(n.core->term(), id);
+    if (!fresh && it->second != id) throw std::logic_error(describe("election safety", now_));
+    // Leader completeness (§5.4): a leader of a later term holds every
+    // committed entry (a stale leader of an older term need not).
+    for (const auto& [index, te] : committed_) {
+      if (index < n.core->first_index() || n.core->term() <= te.seen_in_term) continue;
+      if (n.core->term_at(index) != te.term) {
+        throw std::logic_error(describe("leader completeness", now_) + " at index " + std::to_string(index) +
+                               ": leader " + std::to_string(id) + " of term " + std::to_string(n.core->term()) +
+                               " has term " + std::to_string(n.core->term_at(index)) + " (last index " +
+                               std::to_string(n.core->last_index()) + "), committed term " +
+                               std::to_string(te.term));
+      }
+    }
+  }
+  // Log matching (§5.3): same index and term means the same entry and the same
+  // history before it.
+  for (std::size_t a = 0; a < ids_.size(); ++a) {
+    for (std::size_t b = a + 1; b < ids_.size(); ++b) {
+      const Node& x = nodes_.at(ids_[a]);
+      const Node& y = nodes_.at(ids_[b]);
+      if (!x.core || !y.core) continue;
+      const Index common = std::min(x.core->last_index(), y.core->last_index());
+      bool matched = false;
+      for (Index i = common; i >= 1; --i) {
+        const Term tx = x.core->term_at(i), ty = y.core->term_at(i);
+        if (tx == 0 || ty == 0) break;
+        if (matched && (tx != ty || x.core->entries()[i - x.core->first_index()].data !=
+                                        y.core->entries()[i - y.core->first_index()].data)) {
+          throw std::logic_error(describe("log matching", now_) + " at index " + std::to_string(i));
+        }
+        if (tx == ty) matched = true;
+      }
+    }
+  }
+}
+
+void Cluster::heal_all() {
+  cut_.clear();
+  faults_ = Faults{0, 0, faults_.max_delay_ticks, 0, 0, 0, 0, faults_.propose};
+  for (NodeId id : ids_) {
+    if (!node(id).core) start(node(id));
+  }
+}
+
+NodeId Cluster::stable_leader() const {
+  NodeId leader = 0;
+  Term best = 0;
+  for (NodeId id : ids_) {
+    const Node& n = nodes_.at(id);
+    if (n.core && n.core->role() == Role::leader && n.core->term() >= best) {
+      best = n.core->term();
+      leader = id;
+    }
+  }
+  if (leader == 0) return 0;
+  for (NodeId id : ids_) {
+    const Node& n = nodes_.at(id);
+    if (n.core && n.core->term() == best && n.core->leader() != leader) return 0;
+  }
+  return leader;
+}
+
+Index Cluster::committed_on_quorum() const { return committed_.empty() ? 0 : committed_.rbegin()->first; }
+
+}  // namespace acord::raft::sim

@@ -1,0 +1,87 @@
+#pragma once
+// A seeded simulated cluster of pure Raft cores: a network that drops,
+// delays, duplicates and reorders messages, partitions (symmetric and one-way),
+// crashes that lose everything not yet durable, and restarts. Raft's safety
+// properties are checked after every step; a failing seed replays exactly.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/raft/raft_core.hpp"
+
+namespace acord::raft::sim {
+
+struct Faults {
+  double drop = 0.05;         // chance a message is lost
+  double duplicate = 0.02;    // chance a message is delivered twice
+  int max_delay_ticks = 3;    // delivery delay is uniform in [0, max]
+  double crash = 0.002;       // per node per step
+  double restart = 0.05;      // per down node per step
+  double partition = 0.005;   // per step: a new random partition
+  double heal = 0.02;         // per step: the partition heals
+  double propose = 0.3;       // per step: a client proposes to whoever leads
+};
+
+class Cluster {
+ public:
+  Cluster(int members, std::uint64_t seed, Faults faults);
+
+  // One simulated step: deliver due messages, tick, process every Ready,
+  // inject faults. Throws std::logic_error naming the violated property.
+  void step();
+  // Removes every fault: all up, network whole and lossless.
+  void heal_all();
+  // The member every up member agrees leads in the highest term, or 0.
+  NodeId stable_leader() const;
+  // Proposes on the current leader; returns the entry index, or 0.
+  Index propose(const std::string& data);
+  Index committed_on_quorum() const;
+  std::size_t applied_count() const { return committed_.size(); }
+  std::uint64_t trace_hash() const { return trace_hash_; }
+  std::uint64_t steps() const { return now_; }
+  const std::vector<NodeId>& ids() const { return ids_; }
+
+ private:
+  struct Node {
+    NodeId id = 0;
+    std::unique_ptr<RaftCore> core;  // null while down
+    HardState hard_state;            // durable
+    std::vector<Entry> log;          // durable, from index 1
+    Index applied = 0;               // volatile state machine: re-applied from 1 after a restart
+  };
+  struct InFlight {
+    std::uint64_t deliver_at;
+    std::uint64_t seq;
+    Message m;
+  };
+
+  void start(Node& n);
+  void process_ready(Node& n);
+  void deliver();
+  void inject_faults();
+  void check_invariants();
+  void record(std::uint64_t x);
+  bool blocked(NodeId from, NodeId to) const;
+  Node& node(NodeId id);
+
+  std::vector<NodeId> ids_;
+  std::map<NodeId, Node> nodes_;
+  std::mt19937_64 rng_;
+  Faults faults_;
+  std::uint64_t now_ = 0, seq_ = 0, proposals_ = 0;
+  std::vector<InFlight> network_;
+  std::vector<std::pair<NodeId, NodeId>> cut_;  // one-way links that drop everything
+  struct Committed {
+    Term term = 0;           // the entry's term
+    std::string data;
+    Term seen_in_term = 0;   // the applier's term then: at or after the term it committed in
+  };
+  std::map<Index, Committed> committed_;  // what any member applied, by index
+  std::map<Term, NodeId> leaders_;                             // who led each term
+  std::uint64_t trace_hash_ = 1469598103934665603ULL;
+};
+
+}  // namespace acord::raft::sim
