@@ -34,6 +34,16 @@ using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using raft_link_atom = caf::atom_constant<caf::atom("raftlink")>;
+// Between members: (peer_atom, cluster id, msgpack-encoded raft::Message).
+using peer_atom = caf::atom_constant<caf::atom("peer")>;
+// Local: Raft messages to send to peers, or received from them.
+using outbound_atom = caf::atom_constant<caf::atom("outbound")>;
+using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
+using connect_retry_atom = caf::atom_constant<caf::atom("reconnect")>;
+using get_dropped_atom = caf::atom_constant<caf::atom("dropped")>;
+
+// Raft messages moving between the raft actor and the peer transport.
+using RaftMessagesPtr = std::shared_ptr<const std::vector<raft::Message>>;
 
 // A durable write for the storage actor.
 using WriteSetPtr = std::shared_ptr<const storage::WriteSet>;
@@ -96,6 +106,7 @@ struct ApplyStatus {
 
 }  // namespace acord::actors
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::RaftMessagesPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::WriteSetPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ProposalRequestPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ResultPtr)
