@@ -79,11 +79,11 @@ ResultPtr apply_proposal(ApplyActorState& st, const protocol::Proposal& p) {
           }
         }
       }
-      return nullptr;
+      return std::make_shared<Result>();
     }
     case protocol::ProposalKind::cluster_version:
       st.state.cluster_version = p.payload;
-      return nullptr;
+      return std::make_shared<Result>();
   }
   return nullptr;
 }

@@ -34,13 +34,23 @@ using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using raft_link_atom = caf::atom_constant<caf::atom("raftlink")>;
-// Between members: (peer_atom, cluster id, msgpack-encoded raft::Message).
+// Between members: (peer_atom, cluster id, sender id, PeerFrame kind, bytes).
 using peer_atom = caf::atom_constant<caf::atom("peer")>;
+// Local, between the raft actor and the transport: (frame_atom, peer id, kind, bytes).
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
 // Local: Raft messages to send to peers, or received from them.
 using outbound_atom = caf::atom_constant<caf::atom("outbound")>;
 using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
 using connect_retry_atom = caf::atom_constant<caf::atom("reconnect")>;
 using get_dropped_atom = caf::atom_constant<caf::atom("dropped")>;
+
+// What a frame between members carries.
+enum class PeerFrame : std::uint8_t {
+  raft = 1,           // a raft::Message (protocol/raft_wire)
+  proposal = 2,       // a follower's proposal for the leader (protocol/proposal)
+  read_request = 3,   // a follower asks the leader for a read index: msgpack [context]
+  read_response = 4,  // the leader's answer: msgpack [context, index]
+};
 
 // Raft messages moving between the raft actor and the peer transport.
 using RaftMessagesPtr = std::shared_ptr<const std::vector<raft::Message>>;

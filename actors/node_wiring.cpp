@@ -126,14 +126,15 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   ra.storage = node.storage;
   ra.apply = node.apply;
   ra.retain_entries = std::min<std::uint64_t>(limits::raft_log_retain_entries, c.snapshot_count);
-  // Each time it leads, the node publishes its name and client urls; a new
-  // cluster also records its version (as etcd's first leader does).
+  // Once a leader is known the node publishes its name and client urls; a new
+  // cluster's leader also records the cluster version (as etcd's does).
   protocol::MemberAttributes attrs;
   attrs.member_id = node.identity.member_id;
   attrs.name = c.name;
   attrs.client_urls = c.advertise_client_urls;
-  ra.on_leadership.push_back(protocol::Proposal{protocol::Proposal::current_version, attrs.member_id, 0,
-                                                protocol::ProposalKind::publish, protocol::encode(attrs)});
+  ra.self_id = node.identity.member_id;
+  ra.publish = protocol::Proposal{protocol::Proposal::current_version, attrs.member_id, 0,
+                                  protocol::ProposalKind::publish, protocol::encode(attrs)};
   if (!version_known) {
     ra.on_leadership.push_back(protocol::Proposal{protocol::Proposal::current_version, attrs.member_id, 0,
                                                   protocol::ProposalKind::cluster_version, "3.4.0"});

@@ -39,6 +39,19 @@ void connect(Self* self, raft::NodeId id) {
           });
 }
 
+// Sends one frame to a peer; without a connection the frame is lost (Raft and
+// the callers resend) and a connection is started.
+void send_frame(Self* self, raft::NodeId to, PeerFrame kind, const std::string& bytes) {
+  auto it = self->state.peers.find(to);
+  if (it == self->state.peers.end()) return;
+  if (!it->second.remote) {
+    connect(self, to);
+    return;
+  }
+  self->send(it->second.remote, peer_atom::value, self->state.args.cluster_id, self->state.args.self_id,
+             static_cast<std::uint8_t>(kind), bytes);
+}
+
 }  // namespace
 
 caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
@@ -55,20 +68,28 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
   });
   return {
       [=](outbound_atom, const RaftMessagesPtr& msgs) {
-        for (const auto& m : *msgs) {
-          auto it = self->state.peers.find(m.to);
-          if (it == self->state.peers.end()) continue;
-          if (!it->second.remote) {
-            connect(self, m.to);
-            continue;  // lost: Raft sends again
-          }
-          self->send(it->second.remote, peer_atom::value, self->state.args.cluster_id, protocol::encode(m));
-        }
+        for (const auto& m : *msgs) send_frame(self, m.to, PeerFrame::raft, protocol::encode(m));
       },
-      [=](peer_atom, std::uint64_t cluster_id, const std::string& bytes) {
+      [=](frame_atom, raft::NodeId to, std::uint8_t kind, const std::string& bytes) {
+        send_frame(self, to, static_cast<PeerFrame>(kind), bytes);
+      },
+      [=](peer_atom, std::uint64_t cluster_id, raft::NodeId from, std::uint8_t kind, const std::string& bytes) {
         auto& st = self->state;
+        if (cluster_id != st.args.cluster_id || !st.peers.count(from)) {
+          ++st.dropped_frames;
+          return;
+        }
+        if (kind != static_cast<std::uint8_t>(PeerFrame::raft)) {
+          if (kind < static_cast<std::uint8_t>(PeerFrame::proposal) ||
+              kind > static_cast<std::uint8_t>(PeerFrame::read_response)) {
+            ++st.dropped_frames;
+            return;
+          }
+          self->send(st.args.raft, frame_atom::value, from, kind, bytes);
+          return;
+        }
         auto m = protocol::decode_raft_message(bytes);
-        if (cluster_id != st.args.cluster_id || !m || m->to != st.args.self_id || !st.peers.count(m->from)) {
+        if (!m || m->to != st.args.self_id || m->from != from) {
           ++st.dropped_frames;
           return;
         }

@@ -25,7 +25,7 @@ struct PeerTransportArgs {
   raft::NodeId self_id = 0;
   std::uint64_t cluster_id = 0;
   std::vector<PeerAddress> peers;
-  caf::actor raft;  // gets (inbound_atom, RaftMessagesPtr)
+  caf::actor raft;  // gets (inbound_atom, RaftMessagesPtr) and (frame_atom, from, kind, bytes)
 };
 
 struct PeerTransportState {

@@ -1,11 +1,14 @@
 #include "actors/raft_actor.hpp"
 
+#include <msgpack.hpp>
+
 #include "core/limits.hpp"
 
 namespace acord::actors {
 namespace {
 
 using Self = caf::stateful_actor<RaftActorState>;
+constexpr std::uint64_t timeout_ticks = limits::request_timeout_ms / limits::raft_tick_ms;
 
 void reply_error(Self* self, const caf::actor& to, std::uint64_t id, ApiError e) {
   if (!to) return;
@@ -14,22 +17,44 @@ void reply_error(Self* self, const caf::actor& to, std::uint64_t id, ApiError e)
   self->send(to, result_atom::value, id, r);
 }
 
-// Raft §6.4 (ReadIndex): the commit index answers a read only once this
-// leader has committed an entry of its own term; before that, an entry of an
-// earlier leader might be committed without this node knowing it.
-bool can_serve_reads(const raft::RaftCore& core) {
-  return core.role() == raft::Role::leader && core.term_at(core.commit_index()) == core.term();
+template <class... Ts>
+std::string pack(const Ts&... xs) {
+  msgpack::sbuffer buf;
+  msgpack::pack(buf, std::make_tuple(xs...));
+  return std::string(buf.data(), buf.size());
 }
 
-void propose_local(Self* self, const protocol::Proposal& p, const caf::actor& reply_to) {
+template <class Tuple>
+std::optional<Tuple> unpack(const std::string& bytes) {
+  try {
+    auto h = msgpack::unpack(bytes.data(), bytes.size());
+    return h.get().as<Tuple>();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) {
+  if (self->state.args.transport) {
+    self->send(self->state.args.transport, frame_atom::value, to, static_cast<std::uint8_t>(kind), std::move(bytes));
+  }
+}
+
+// Proposes on this node if it leads, or forwards to the leader. The entry's
+// result reaches `reply_to` when this node applies it (the waiter is keyed by
+// the proposal's id, which this member chose).
+void propose(Self* self, const protocol::Proposal& p, const caf::actor& reply_to) {
   auto& st = self->state;
-  if (st.args.core->propose(protocol::encode(p)) != raft::ProposeResult::ok) {
+  auto& core = *st.args.core;
+  if (core.role() != raft::Role::leader && core.leader() == 0) {
     reply_error(self, reply_to, p.id, errors::no_leader());
     return;
   }
-  if (reply_to) {
-    constexpr std::uint64_t timeout_ticks = limits::request_timeout_ms / limits::raft_tick_ms;
-    st.waiting.emplace(st.args.core->last_index(), RaftActorState::Waiter{p.id, reply_to, st.ticks + timeout_ticks});
+  if (reply_to) st.waiting[p.id] = RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks};
+  if (core.role() == raft::Role::leader) {
+    core.propose(protocol::encode(p));
+  } else {
+    send_frame(self, core.leader(), PeerFrame::proposal, protocol::encode(p));
   }
 }
 
@@ -37,23 +62,19 @@ void on_role_change(Self* self) {
   auto& st = self->state;
   const bool leader = st.args.core->role() == raft::Role::leader;
   if (leader && !st.was_leader) {
-    for (const auto& p : st.args.on_leadership) propose_local(self, p, caf::actor{});
-  }
-  if (!leader && st.was_leader) {
-    // Entries this node proposed may never commit now: their sessions get
-    // "request timed out" when their deadline passes (see tick), as in etcd;
-    // held reads fail at once.
-    for (auto& rp : st.held_reads) rp.deliver(caf::make_error(caf::sec::request_timeout));
-    st.held_reads.clear();
+    for (auto p : st.args.on_leadership) {
+      p.id = st.next_id++;
+      propose(self, p, caf::actor{});
+    }
   }
   st.was_leader = leader;
-}
-
-void release_reads(Self* self) {
-  auto& st = self->state;
-  if (st.held_reads.empty() || !can_serve_reads(*st.args.core)) return;
-  for (auto& rp : st.held_reads) rp.deliver(st.args.core->commit_index());
-  st.held_reads.clear();
+  // Each member publishes its client urls once it knows a leader.
+  if (!st.published && !st.publishing && st.args.core->leader() != 0) {
+    st.publishing = true;
+    auto p = st.args.publish;
+    p.id = st.next_id++;
+    propose(self, p, caf::actor_cast<caf::actor>(self));
+  }
 }
 
 // Memory holds only a tail of applied entries; the full log stays on disk until
@@ -65,10 +86,28 @@ void forget_applied(RaftActorState& st) {
   if (core.applied_index() >= core.first_index() + keep + step) core.trim(core.applied_index() - keep);
 }
 
+void deliver_read_states(Self* self, const std::vector<raft::ReadState>& states) {
+  auto& st = self->state;
+  for (const auto& rs : states) {
+    if (auto it = st.reads.find(rs.context); it != st.reads.end()) {
+      it->second.promise.deliver(rs.index);
+      st.reads.erase(it);
+    } else if (auto r = st.remote_reads.find(rs.context); r != st.remote_reads.end()) {
+      send_frame(self, r->second.first, PeerFrame::read_response, pack(r->second.second, rs.index));
+      st.remote_reads.erase(r);
+    }
+  }
+}
+
+void send_messages(Self* self, std::vector<raft::Message> msgs) {
+  if (msgs.empty() || !self->state.args.transport) return;
+  auto batch = std::make_shared<std::vector<raft::Message>>(std::move(msgs));
+  self->send(self->state.args.transport, outbound_atom::value, RaftMessagesPtr(batch));
+}
+
 void process_ready(Self* self) {
   auto& st = self->state;
   auto& core = *st.args.core;
-  on_role_change(self);
   while (!st.persisting && core.has_ready()) {
     auto rd = std::make_shared<raft::Ready>(core.ready());
     if (!rd->committed.empty()) {
@@ -77,16 +116,20 @@ void process_ready(Self* self) {
       auto batch = std::make_shared<CommittedBatch>();
       batch->term = core.term();
       for (const auto& e : rd->committed) {
-        auto w = st.waiting.find(e.index);
-        if (w != st.waiting.end()) {
-          batch->waiters.push_back({e.index, w->second.proposal_id, std::move(w->second.session)});
-          st.waiting.erase(w);
-        }
+        if (e.type != raft::EntryType::normal || e.data.empty() || st.waiting.empty()) continue;
+        auto p = protocol::decode_proposal(e.data);
+        if (!p || p->origin != st.args.self_id) continue;
+        auto w = st.waiting.find(p->id);
+        if (w == st.waiting.end()) continue;
+        batch->waiters.push_back({e.index, p->id, std::move(w->second.session)});
+        st.waiting.erase(w);
       }
       batch->entries = rd->committed;
       self->send(st.args.apply, apply_atom::value, CommittedBatchPtr(batch));
     }
+    deliver_read_states(self, rd->read_states);
     if (!rd->hard_state && rd->entries.empty()) {
+      send_messages(self, std::move(rd->messages));
       core.advance(*rd);
       forget_applied(st);
       continue;
@@ -94,16 +137,37 @@ void process_ready(Self* self) {
     auto ws = std::make_shared<storage::WriteSet>();
     ws->hard_state = rd->hard_state;
     ws->entries = rd->entries;
-    ws->sync = true;  // Raft's promise: durable before it counts
+    ws->sync = true;  // Raft's promise: durable before it counts, and before anyone hears of it
     st.persisting = true;
     self->request(st.args.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([=](bool) {
       self->state.persisting = false;
+      send_messages(self, std::move(rd->messages));
       self->state.args.core->advance(*rd);
       forget_applied(self->state);
       process_ready(self);
     });
   }
-  release_reads(self);
+  on_role_change(self);
+}
+
+void expire(Self* self) {
+  auto& st = self->state;
+  for (auto it = st.waiting.begin(); it != st.waiting.end();) {
+    if (it->second.expires_at_tick > st.ticks) {
+      ++it;
+      continue;
+    }
+    reply_error(self, it->second.session, it->first, errors::timeout());
+    it = st.waiting.erase(it);
+  }
+  for (auto it = st.reads.begin(); it != st.reads.end();) {
+    if (it->second.expires_at_tick > st.ticks) {
+      ++it;
+      continue;
+    }
+    it->second.promise.deliver(caf::make_error(caf::sec::request_timeout));
+    it = st.reads.erase(it);
+  }
 }
 
 }  // namespace
@@ -113,47 +177,83 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
   self->delayed_send(self, std::chrono::milliseconds(limits::raft_tick_ms), tick_atom::value);
   return {
       [=](start_atom) {
-        // Apply what was committed before a restart, then stand for election at
-        // once: with a single voter there is nobody to wait for.
+        // Apply what was committed before a restart. A single voter stands for
+        // election at once; members of a larger cluster wait for their timeout.
         process_ready(self);
-        self->state.args.core->campaign();
+        auto& core = *self->state.args.core;
+        if (core.role() != raft::Role::leader && core.quorum_size() == 1) core.campaign();
         process_ready(self);
       },
       [=](tick_atom) {
         auto& st = self->state;
         ++st.ticks;
-        for (auto it = st.waiting.begin(); it != st.waiting.end();) {
-          if (it->second.expires_at_tick > st.ticks) {
-            ++it;
-            continue;
-          }
-          reply_error(self, it->second.session, it->second.proposal_id, errors::timeout());
-          it = st.waiting.erase(it);
-        }
+        expire(self);
         st.args.core->tick();
         process_ready(self);
         self->delayed_send(self, std::chrono::milliseconds(limits::raft_tick_ms), tick_atom::value);
       },
       [=](propose_atom, const ProposalRequestPtr& req) {
         auto& st = self->state;
-        if (st.args.core->role() != raft::Role::leader) {
-          reply_error(self, req->reply_to, req->proposal.id, errors::no_leader());
-          return;
-        }
         if (st.waiting.size() >= limits::pending_proposals_max) {
           reply_error(self, req->reply_to, req->proposal.id, errors::too_many_requests());
           return;
         }
-        propose_local(self, req->proposal, req->reply_to);
+        propose(self, req->proposal, req->reply_to);
+        process_ready(self);
+      },
+      [=](inbound_atom, const RaftMessagesPtr& msgs) {
+        for (const auto& m : *msgs) self->state.args.core->step(m);
+        process_ready(self);
+      },
+      [=](frame_atom, raft::NodeId from, std::uint8_t kind, const std::string& bytes) {
+        auto& st = self->state;
+        auto& core = *st.args.core;
+        switch (static_cast<PeerFrame>(kind)) {
+          case PeerFrame::proposal:
+            // A follower's client write: only a leader takes it; otherwise the
+            // follower's session times out and the client retries.
+            if (core.role() == raft::Role::leader && protocol::decode_proposal(bytes)) core.propose(bytes);
+            break;
+          case PeerFrame::read_request:
+            if (auto t = unpack<std::tuple<std::uint64_t>>(bytes); t && core.role() == raft::Role::leader) {
+              const auto ctx = st.next_id++;
+              st.remote_reads[ctx] = {from, std::get<0>(*t)};
+              core.read_index(ctx);
+            }
+            break;
+          case PeerFrame::read_response:
+            if (auto t = unpack<std::tuple<std::uint64_t, raft::Index>>(bytes)) {
+              deliver_read_states(self, {raft::ReadState{std::get<0>(*t), std::get<1>(*t)}});
+            }
+            break;
+          default:
+            break;
+        }
         process_ready(self);
       },
       [=](readidx_atom) -> caf::result<raft::Index> {
+        // ReadIndex (§6.4): the leader confirms it still leads with a quorum
+        // round; a follower asks the leader. The session then waits until its
+        // own node has applied that index.
         auto& st = self->state;
-        if (st.args.core->role() != raft::Role::leader) return caf::make_error(caf::sec::request_timeout);
-        if (can_serve_reads(*st.args.core)) return st.args.core->commit_index();
+        auto& core = *st.args.core;
+        const auto ctx = st.next_id++;
+        if (core.role() == raft::Role::leader) {
+          core.read_index(ctx);
+        } else if (core.leader() != 0) {
+          send_frame(self, core.leader(), PeerFrame::read_request, pack(ctx));
+        } else {
+          return caf::make_error(caf::sec::request_timeout);
+        }
         auto rp = self->make_response_promise();
-        st.held_reads.push_back(rp);
+        st.reads[ctx] = RaftActorState::PendingRead{rp, st.ticks + timeout_ticks};
+        process_ready(self);
         return rp;
+      },
+      [=](result_atom, std::uint64_t, const ResultPtr& r) {
+        // The outcome of this member's publish entry.
+        self->state.publishing = false;
+        self->state.published = r->error.ok();
       },
       [=](status_atom) {
         const auto& core = *self->state.args.core;

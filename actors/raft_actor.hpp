@@ -1,9 +1,11 @@
 #pragma once
 // The raft actor: a thin adapter around the pure RaftCore. It ticks the core,
 // hands Ready's entries to the storage actor (one durable write covers every
-// proposal that arrived meanwhile: group commit), passes committed entries to
-// the apply actor with the sessions waiting on them, and answers ReadIndex
-// requests for linearizable reads.
+// proposal that arrived meanwhile: group commit), sends Ready's messages to
+// peers only once that write is durable, passes committed entries to the apply
+// actor with the sessions waiting on them, and serves ReadIndex for
+// linearizable reads. A follower forwards proposals and read-index requests to
+// the leader; the session waits on its own node for the entry to be applied.
 #include <caf/all.hpp>
 #include <map>
 #include <memory>
@@ -19,32 +21,43 @@ struct RaftActorArgs {
   std::shared_ptr<raft::RaftCore> core;
   caf::actor storage;
   caf::actor apply;
-  // Entries this node proposes each time it becomes leader (etcd publishes its
-  // member attributes and, once, the cluster version).
+  caf::actor transport;  // null for a single-member cluster
+  raft::NodeId self_id = 0;
+  // This member's attributes, published through the log once a leader is known.
+  protocol::Proposal publish;
+  // Entries this node proposes when it becomes leader (etcd's first leader
+  // records the cluster version).
   std::vector<protocol::Proposal> on_leadership;
   // Applied entries kept in the log when it is trimmed.
   std::uint64_t retain_entries = 0;
 };
 
-caf::behavior raft_actor(caf::stateful_actor<struct RaftActorState>* self, RaftActorArgs args);
-
 struct RaftActorState {
   RaftActorArgs args;
   bool persisting = false;
   bool was_leader = false;
-  // A session waiting for its entry to be applied; it gets "request timed out"
-  // once `expires_at_tick` passes (a timer here, not one per session: a
+  bool published = false;  // this member's publish entry was applied
+  bool publishing = false;
+  std::uint64_t ticks = 0;
+  std::uint64_t next_id = 1;  // proposal ids of this actor's own entries and read contexts
+  // A session waiting for its proposal to be applied; it gets "request timed
+  // out" once `expires_at_tick` passes (a timer here, not one per session: a
   // session's own delayed message would keep it alive until it fired).
   struct Waiter {
-    std::uint64_t proposal_id = 0;
     caf::actor session;
     std::uint64_t expires_at_tick = 0;
   };
-  std::map<raft::Index, Waiter> waiting;  // by entry index
-  std::uint64_t ticks = 0;
-  // ReadIndex requests held until the leader has committed an entry of its term.
-  std::vector<caf::response_promise> held_reads;
+  std::map<std::uint64_t, Waiter> waiting;  // by proposal id (this member's)
+  struct PendingRead {
+    caf::response_promise promise;
+    std::uint64_t expires_at_tick = 0;
+  };
+  std::map<std::uint64_t, PendingRead> reads;  // by read context
+  // Leader: read-index requests from followers, by this leader's context.
+  std::map<std::uint64_t, std::pair<raft::NodeId, std::uint64_t>> remote_reads;
   static inline const char* name = "raft";
 };
+
+caf::behavior raft_actor(caf::stateful_actor<RaftActorState>* self, RaftActorArgs args);
 
 }  // namespace acord::actors

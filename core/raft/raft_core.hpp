@@ -75,6 +75,8 @@ class RaftCore {
   NodeId leader() const { return leader_; }
   NodeId id() const { return config_.id; }
   NodeId vote() const { return vote_; }
+  // Votes needed to win an election or commit an entry.
+  std::size_t quorum_size() const { return quorum(); }
   Index last_index() const { return first_index_ + log_.size() - 1; }
   Term last_term() const { return term_at(last_index()); }
   Index first_index() const { return first_index_; }

@@ -116,16 +116,21 @@ TEST_CASE("peer transport: frames of another cluster or that do not decode are d
   REQUIRE(deliver(a, b, 1, 2, 1));
   auto remote = a.sys->middleman().remote_actor("127.0.0.1", pb);
   REQUIRE(remote);
-  caf::anon_send(*remote, peer_atom::value, std::uint64_t{99}, std::string("\xff garbage"));
-  caf::anon_send(*remote, peer_atom::value, std::uint64_t{12345}, protocol::encode(append(1, 2, 7)));
-  caf::anon_send(*remote, peer_atom::value, std::uint64_t{99}, protocol::encode(append(5, 2, 8)));  // not a member
+  const auto raft_kind = static_cast<std::uint8_t>(PeerFrame::raft);
+  caf::anon_send(*remote, peer_atom::value, std::uint64_t{99}, raft::NodeId{1}, raft_kind, std::string("\xff garbage"));
+  caf::anon_send(*remote, peer_atom::value, std::uint64_t{12345}, raft::NodeId{1}, raft_kind,
+                 protocol::encode(append(1, 2, 7)));  // another cluster
+  caf::anon_send(*remote, peer_atom::value, std::uint64_t{99}, raft::NodeId{5}, raft_kind,
+                 protocol::encode(append(5, 2, 8)));  // not a member
+  caf::anon_send(*remote, peer_atom::value, std::uint64_t{99}, raft::NodeId{1}, std::uint8_t{77},
+                 std::string("x"));  // an unknown kind of frame
   caf::scoped_actor self{*b.sys};
   std::uint64_t dropped = 0;
   REQUIRE(wait_until(
       [&] {
         self->request(b.transport, std::chrono::seconds(1), get_dropped_atom::value)
             .receive([&](std::uint64_t n) { dropped = n; }, [](caf::error&) {});
-        return dropped == 3;
+        return dropped == 4;
       },
       std::chrono::seconds(10)));
   // The link still works.
