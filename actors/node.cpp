@@ -1,5 +1,7 @@
 #include "actors/node.hpp"
 
+#include <caf/io/all.hpp>
+
 #include "actors/node_wiring.hpp"
 #include "storage/rocks_store.hpp"
 
@@ -24,8 +26,22 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   // default work-stealing one spins, which costs a coordination service CPU it
   // mostly spends waiting for the disk and the network.
   impl->cfg.set("scheduler.policy", caf::atom("sharing"));
+  const bool with_peers = c.initial_cluster.size() > 1;
+  if (with_peers) impl->cfg.load<caf::io::middleman>();
   impl->system = std::make_unique<caf::actor_system>(impl->cfg);
   impl->actors = spawn_node(*impl->system, c, *impl->store, std::move(loaded));
+  if (with_peers) {
+    auto port = impl->system->middleman().publish(impl->actors.transport, c.listen_peer_port, c.listen_peer_host.c_str(),
+                                                  true);
+    if (!port) {
+      error = "cannot listen for peers on " + c.listen_peer_host + ":" + std::to_string(c.listen_peer_port) + ": " +
+              impl->system->render(port.error());
+      stop_node(impl->actors);
+      impl->system->await_all_actors_done();
+      impl->system.reset();
+      return nullptr;
+    }
+  }
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
@@ -38,6 +54,7 @@ Node::~Node() {
 
 void Node::submit(CallPtr call) { impl_->system->spawn(session_actor, impl_->actors.sessions, std::move(call)); }
 
+bool Node::single_member() const { return !impl_->actors.transport; }
 std::uint64_t Node::member_id() const { return impl_->actors.identity.member_id; }
 std::uint64_t Node::cluster_id() const { return impl_->actors.identity.cluster_id; }
 

@@ -19,6 +19,11 @@ struct NodeConfig {
   bool join_existing = false;  // --initial-cluster-state existing
   std::vector<std::string> advertise_client_urls;
   std::vector<std::string> advertise_peer_urls;
+  // Where this member listens for its peers (--listen-peer-urls; first url).
+  std::string listen_peer_host;
+  std::uint16_t listen_peer_port = 0;
+  int heartbeat_interval_ms = 100;
+  int election_timeout_ms = 1000;
   std::uint64_t max_request_bytes = 0;
   std::int64_t quota_bytes = 0;
   int max_txn_ops = 0;
@@ -38,6 +43,7 @@ class Node {
   void submit(CallPtr call);
 
   std::uint64_t member_id() const;
+  bool single_member() const;
   std::uint64_t cluster_id() const;
 
   struct Impl;

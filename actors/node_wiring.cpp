@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/apply_actor.hpp"
+#include "actors/peer_transport.hpp"
 #include "actors/raft_actor.hpp"
 #include "actors/storage_actor.hpp"
 #include "core/limits.hpp"
@@ -18,6 +19,10 @@ storage::WriteSet bootstrap(const NodeConfig& c, const storage::Identity& id) {
   protocol::Membership m;
   m.cluster_id = id.cluster_id;
   m.members = c.initial_cluster;
+  // Every member writes this same first entry, whatever order its flags list
+  // the members in.
+  std::sort(m.members.begin(), m.members.end(),
+            [](const cluster::Member& a, const cluster::Member& b) { return a.id < b.id; });
   w.entries.push_back(raft::Entry{1, 1, raft::EntryType::membership, protocol::encode(m)});
   w.hard_state = raft::HardState{1, 0, 1};
   w.sync = true;
@@ -57,11 +62,6 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
     error = "--initial-cluster has " + c.name + " with peer urls that differ from --initial-advertise-peer-urls";
     return false;
   }
-  if (c.initial_cluster.size() != 1) {
-    error = "--initial-cluster names " + std::to_string(c.initial_cluster.size()) +
-            " members; this build of acord runs single-member clusters only";
-    return false;
-  }
   const storage::Identity wanted{self_it->id, cluster::cluster_id(voter_ids(c)), c.name};
 
   if (!store.load(loaded, error)) {
@@ -74,8 +74,8 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
       return false;
     }
     if (c.join_existing) {
-      error = "--initial-cluster-state existing: joining a running cluster needs its peers, and this build of acord "
-              "runs single-member clusters only; use --initial-cluster-state new";
+      error = "--initial-cluster-state existing: adding a member to a running cluster is not supported yet; "
+              "start every member of --initial-cluster with --initial-cluster-state new";
       return false;
     }
     return store.write(bootstrap(c, wanted), error) && store.load(loaded, error);
@@ -105,8 +105,8 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   raft::Config rc;
   rc.id = node.identity.member_id;
   rc.voters = voter_ids(c);
-  rc.election_ticks = limits::raft_election_ticks;
-  rc.heartbeat_ticks = limits::raft_heartbeat_ticks;
+  rc.election_ticks = std::max(1, c.election_timeout_ms / std::max(1, c.heartbeat_interval_ms));
+  rc.heartbeat_ticks = 1;
   rc.seed = node.identity.member_id;
   auto core = std::make_shared<raft::RaftCore>(rc, std::move(restored));
 
@@ -121,8 +121,30 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   aa.storage = node.storage;
   node.apply = sys.spawn(apply_actor, std::move(aa));
 
+  // With peers, a transport carries Raft's messages to them (it learns the
+  // raft actor once that exists).
+  if (c.initial_cluster.size() > 1) {
+    PeerTransportArgs ta;
+    ta.self_id = node.identity.member_id;
+    ta.cluster_id = node.identity.cluster_id;
+    for (const auto& m : c.initial_cluster) {
+      if (m.id == node.identity.member_id) continue;
+      PeerAddress a;
+      a.id = m.id;
+      const auto& url = m.peer_urls.front();  // scheme://host:port, checked by the flags
+      const auto host_start = url.find("://") + 3;
+      const auto colon = url.rfind(':');
+      a.host = url.substr(host_start, colon - host_start);
+      a.port = static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1)));
+      ta.peers.push_back(a);
+    }
+    node.transport = sys.spawn(peer_transport, ta);
+  }
+
   RaftActorArgs ra;
   ra.core = core;
+  ra.transport = node.transport;
+  ra.tick_ms = c.heartbeat_interval_ms;
   ra.storage = node.storage;
   ra.apply = node.apply;
   ra.retain_entries = std::min<std::uint64_t>(limits::raft_log_retain_entries, c.snapshot_count);
@@ -141,6 +163,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   }
   node.raft = sys.spawn(raft_actor, std::move(ra));
   caf::anon_send(node.apply, raft_link_atom::value, node.raft);
+  if (node.transport) caf::anon_send(node.transport, raft_link_atom::value, node.raft);
 
   node.sessions = std::make_shared<SessionContext>();
   node.sessions->raft = node.raft;
@@ -155,12 +178,12 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
 }
 
 void stop_node(NodeActors& node) {
-  for (auto* a : {&node.raft, &node.apply, &node.storage}) {
+  for (auto* a : {&node.raft, &node.apply, &node.storage, &node.transport}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
   // A detached actor's thread ends only once every handle to it is gone.
   node.sessions.reset();
-  node.raft = node.apply = node.storage = caf::actor{};
+  node.raft = node.apply = node.storage = node.transport = caf::actor{};
 }
 
 }  // namespace acord::actors

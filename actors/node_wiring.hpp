@@ -20,6 +20,7 @@ bool prepare_store(const NodeConfig& config, storage::Store& store, storage::Loa
 
 struct NodeActors {
   caf::actor storage, raft, apply;
+  caf::actor transport;  // null for a single member; published on the peer port by the caller
   std::shared_ptr<SessionContext> sessions;
   storage::Identity identity;
 };

@@ -98,6 +98,7 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
         self->send(st.args.raft, inbound_atom::value, RaftMessagesPtr(batch));
       },
       [=](connect_retry_atom, raft::NodeId id) { connect(self, id); },
+      [=](raft_link_atom, const caf::actor& raft) { self->state.args.raft = raft; },
       [=](get_dropped_atom) { return self->state.dropped_frames; },
   };
 }

@@ -8,7 +8,11 @@ namespace acord::actors {
 namespace {
 
 using Self = caf::stateful_actor<RaftActorState>;
-constexpr std::uint64_t timeout_ticks = limits::request_timeout_ms / limits::raft_tick_ms;
+
+// Requests wait this many ticks for their proposal or read before timing out.
+std::uint64_t timeout_ticks(const RaftActorState& st) {
+  return static_cast<std::uint64_t>(limits::request_timeout_ms / std::max(1, st.args.tick_ms));
+}
 
 void reply_error(Self* self, const caf::actor& to, std::uint64_t id, ApiError e) {
   if (!to) return;
@@ -50,7 +54,7 @@ void propose(Self* self, const protocol::Proposal& p, const caf::actor& reply_to
     reply_error(self, reply_to, p.id, errors::no_leader());
     return;
   }
-  if (reply_to) st.waiting[p.id] = RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks};
+  if (reply_to) st.waiting[p.id] = RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks(st)};
   if (core.role() == raft::Role::leader) {
     core.propose(protocol::encode(p));
   } else {
@@ -174,7 +178,7 @@ void expire(Self* self) {
 
 caf::behavior raft_actor(Self* self, RaftActorArgs args) {
   self->state.args = std::move(args);
-  self->delayed_send(self, std::chrono::milliseconds(limits::raft_tick_ms), tick_atom::value);
+  self->delayed_send(self, std::chrono::milliseconds(self->state.args.tick_ms), tick_atom::value);
   return {
       [=](start_atom) {
         // Apply what was committed before a restart. A single voter stands for
@@ -190,7 +194,7 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         expire(self);
         st.args.core->tick();
         process_ready(self);
-        self->delayed_send(self, std::chrono::milliseconds(limits::raft_tick_ms), tick_atom::value);
+        self->delayed_send(self, std::chrono::milliseconds(st.args.tick_ms), tick_atom::value);
       },
       [=](propose_atom, const ProposalRequestPtr& req) {
         auto& st = self->state;
@@ -246,7 +250,7 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
           return caf::make_error(caf::sec::request_timeout);
         }
         auto rp = self->make_response_promise();
-        st.reads[ctx] = RaftActorState::PendingRead{rp, st.ticks + timeout_ticks};
+        st.reads[ctx] = RaftActorState::PendingRead{rp, st.ticks + timeout_ticks(st)};
         process_ready(self);
         return rp;
       },

@@ -30,6 +30,7 @@ struct RaftActorArgs {
   std::vector<protocol::Proposal> on_leadership;
   // Applied entries kept in the log when it is trimmed.
   std::uint64_t retain_entries = 0;
+  int tick_ms = 100;  // one Raft tick: --heartbeat-interval
 };
 
 struct RaftActorState {

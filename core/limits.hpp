@@ -39,11 +39,14 @@ inline constexpr std::uint64_t raft_log_retain_entries = 5000;
 // applied (etcd: DefaultSnapshotCount).
 inline constexpr std::uint64_t snapshot_count_default = 100000;
 
-// Raft timing in ticks (etcd defaults: 100 ms heartbeat, 1000 ms election).
-inline constexpr int raft_tick_ms = 100;
-inline constexpr int raft_heartbeat_ticks = 1;
-inline constexpr int raft_election_ticks = 10;
-static_assert(raft_election_ticks > raft_heartbeat_ticks, "an election must outlast a heartbeat");
+// Raft timing (etcd's flags and defaults): one tick is a heartbeat interval;
+// the election timeout is counted in ticks.
+inline constexpr int heartbeat_interval_ms_default = 100;  // --heartbeat-interval
+inline constexpr int election_timeout_ms_default = 1000;   // --election-timeout
+// etcd refuses an election timeout shorter than five heartbeats.
+inline constexpr int election_timeout_min_heartbeats = 5;
+static_assert(election_timeout_ms_default >= election_timeout_min_heartbeats * heartbeat_interval_ms_default,
+              "an election must outlast several heartbeats");
 
 // Per-record bookkeeping counted against the quota, besides key and value bytes.
 inline constexpr std::int64_t mvcc_record_overhead_bytes = 48;

@@ -60,6 +60,8 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
   out.max_request_bytes = limits::max_request_bytes_default;
   out.max_txn_ops = limits::max_txn_ops_default;
   out.snapshot_count = limits::snapshot_count_default;
+  out.heartbeat_interval_ms = limits::heartbeat_interval_ms_default;
+  out.election_timeout_ms = limits::election_timeout_ms_default;
   app.add_option("--name", out.name, "human-readable name for this member")->capture_default_str();
   app.add_option("--data-dir", out.data_dir, "path to the data directory (default: <name>.etcd)");
   app.add_option("--listen-client-urls", listen_client, "URLs to listen on for client traffic")->capture_default_str();
@@ -85,6 +87,12 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
       ->check(CLI::PositiveNumber);
   app.add_option("--snapshot-count", out.snapshot_count,
                  "number of committed transactions between trims of the raft log")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--heartbeat-interval", out.heartbeat_interval_ms, "time (in milliseconds) of a heartbeat interval")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--election-timeout", out.election_timeout_ms, "time (in milliseconds) for an election to timeout")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.allow_extras(false);
@@ -130,6 +138,12 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
   if (out.quota_backend_bytes > limits::quota_backend_bytes_max) {
     message = "--quota-backend-bytes " + std::to_string(out.quota_backend_bytes) + " exceeds the maximum " +
               std::to_string(limits::quota_backend_bytes_max);
+    return ParseOutcome::exit_error;
+  }
+  if (out.election_timeout_ms < limits::election_timeout_min_heartbeats * out.heartbeat_interval_ms) {
+    message = "--election-timeout[" + std::to_string(out.election_timeout_ms) + "ms] should be at least " +
+              std::to_string(limits::election_timeout_min_heartbeats) + " times --heartbeat-interval[" +
+              std::to_string(out.heartbeat_interval_ms) + "ms]";
     return ParseOutcome::exit_error;
   }
   if (out.max_request_bytes == 0) {

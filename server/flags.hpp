@@ -25,6 +25,8 @@ struct Flags {
   std::int64_t quota_backend_bytes = 0;  // 0: the 2 GiB default
   int max_txn_ops = 0;
   std::uint64_t snapshot_count = 0;
+  int heartbeat_interval_ms = 0;
+  int election_timeout_ms = 0;
   bool show_version = false;
 };
 

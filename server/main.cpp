@@ -65,11 +65,18 @@ int main(int argc, char** argv) {
   nc.data_dir = flags.data_dir;
   try {
     nc.initial_cluster = acord::cluster::parse_initial_cluster(flags.initial_cluster, flags.initial_cluster_token);
+    for (const auto& m : nc.initial_cluster) {
+      for (const auto& u : m.peer_urls) acord::server::parse_url(u);
+    }
   } catch (const std::invalid_argument& e) {
-    return fail(e.what());
+    return fail(std::string(e.what()).rfind("--", 0) == 0 ? e.what() : std::string("--initial-cluster: ") + e.what());
   }
   nc.cluster_token = flags.initial_cluster_token;
   nc.join_existing = flags.initial_cluster_state == "existing";
+  nc.listen_peer_host = flags.listen_peer_urls.front().host;
+  nc.listen_peer_port = static_cast<std::uint16_t>(flags.listen_peer_urls.front().port);
+  nc.heartbeat_interval_ms = flags.heartbeat_interval_ms;
+  nc.election_timeout_ms = flags.election_timeout_ms;
   for (const auto& u : flags.advertise_client_urls) nc.advertise_client_urls.push_back(u.text);
   for (const auto& u : flags.initial_advertise_peer_urls) nc.advertise_peer_urls.push_back(u.text);
   nc.max_request_bytes = flags.max_request_bytes;
