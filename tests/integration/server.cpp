@@ -11,12 +11,12 @@ std::string acord_binary() { return ACORD_BINARY; }
 std::string etcd_binary() { return "/usr/bin/etcd"; }
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {
-  client_port_ = free_port();
-  peer_port_ = free_port();
+  client_port_ = options_.client_port ? options_.client_port : free_port();
+  peer_port_ = options_.peer_port ? options_.peer_port : free_port();
   if (options_.peer_url.empty()) options_.peer_url = "http://127.0.0.1:" + std::to_string(peer_port_);
   log_path_ = dir_.path + "/server.log";
   start();
-  if (!wait_ready()) throw std::runtime_error("server did not become ready; log:\n" + log());
+  if (options_.wait_ready && !wait_ready()) throw std::runtime_error("server did not become ready; log:\n" + log());
 }
 
 Server::~Server() {
@@ -33,7 +33,8 @@ std::vector<std::string> Server::flags() const {
       "--advertise-client-urls", "http://" + endpoint(),
       "--listen-peer-urls", "http://127.0.0.1:" + std::to_string(peer_port_),
       "--initial-advertise-peer-urls", options_.peer_url,
-      "--initial-cluster", options_.name + "=" + options_.peer_url,
+      "--initial-cluster", options_.initial_cluster.empty() ? options_.name + "=" + options_.peer_url
+                                                            : options_.initial_cluster,
   };
   f.insert(f.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   return f;
@@ -76,6 +77,9 @@ int Server::stop() {
 }
 
 etcdserverpb::KV::Stub& Server::kv() { return *kv_; }
+std::unique_ptr<etcdserverpb::KV::Stub> Server::new_kv() const {
+  return etcdserverpb::KV::NewStub(grpc::CreateChannel(endpoint(), grpc::InsecureChannelCredentials()));
+}
 etcdserverpb::Maintenance::Stub& Server::maintenance() { return *maintenance_; }
 
 std::unique_ptr<grpc::ClientContext> ctx(std::chrono::milliseconds deadline) {

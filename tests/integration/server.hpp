@@ -23,6 +23,11 @@ struct ServerOptions {
   // acord and etcd compute the same member and cluster ids.
   std::string peer_url;
   std::vector<std::string> extra_flags;
+  // For members of a cluster: fixed ports, the whole --initial-cluster, and no
+  // waiting in the constructor (a member serves only once a quorum runs).
+  int client_port = 0, peer_port = 0;
+  std::string initial_cluster;
+  bool wait_ready = true;
 };
 
 class Server {
@@ -40,6 +45,7 @@ class Server {
   int stop();
 
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
+  bool running() { return child_ && child_->running(); }
   std::string data_dir() const { return dir_.path + "/data"; }
   std::string log() const { return read_file(log_path_); }
   std::vector<std::string> flags() const;
@@ -47,6 +53,8 @@ class Server {
 
   etcdserverpb::KV::Stub& kv();
   etcdserverpb::Maintenance::Stub& maintenance();
+  // A fresh stub on a fresh channel (for threads of their own).
+  std::unique_ptr<etcdserverpb::KV::Stub> new_kv() const;
 
  private:
   ServerOptions options_;
