@@ -145,6 +145,7 @@ void RaftCore::become_leader() {
 // ---- inputs ------------------------------------------------------------------
 
 void RaftCore::tick() {
+  ++ticks_;
   if (role_ != Role::leader) {
     if (++election_elapsed_ >= election_timeout_) campaign();
     return;
@@ -351,7 +352,22 @@ void RaftCore::send_append(NodeId to) {
   if (!pr.replicating && pr.probe_sent) return;  // probing: one append at a time
   if (pr.replicating && pr.inflight.size() >= config_.max_inflight_messages) return;
   const Index prev = pr.next - 1;
-  if (prev + 1 < first_index_) return;  // trimmed: the follower needs a snapshot, which this core cannot send yet
+  if (prev + 1 < first_index_) {
+    // The entries it needs are trimmed: it needs a snapshot. One at a time;
+    // a lost one is tried again after an election timeout.
+    if (pr.snapshot_pending && ticks_ < pr.snapshot_sent_tick + static_cast<std::uint64_t>(config_.election_ticks)) {
+      return;
+    }
+    pr.snapshot_pending = true;
+    pr.snapshot_sent_tick = ticks_;
+    Message m;
+    m.type = Message::Type::snapshot;
+    m.to = to;
+    m.index = first_index_ - 1;
+    m.log_term = term_before_first_;
+    send(std::move(m));
+    return;
+  }
   Message m;
   m.type = Message::Type::append;
   m.to = to;
@@ -397,7 +413,8 @@ void RaftCore::handle_append_response(const Message& m) {
       if (!stale) pr.next = pr.match + 1;
     } else {
       stale = pr.next - 1 != m.index;
-      if (!stale) pr.next = std::max<Index>(1, std::min(m.index, m.reject_hint + 1));
+      // Back up, but never below what the follower is known to hold.
+      if (!stale) pr.next = std::max<Index>(pr.match + 1, std::min(m.index, m.reject_hint + 1));
     }
     if (stale) return;
     pr.replicating = false;
@@ -407,11 +424,18 @@ void RaftCore::handle_append_response(const Message& m) {
     return;
   }
   if (m.index <= pr.match) {
-    if (!pr.replicating) pr.probe_sent = false;
+    // Old news (a duplicate, or a follower reporting its commit index): it
+    // still says the follower holds everything up to m.index.
+    pr.next = std::max(pr.next, m.index + 1);
+    if (!pr.replicating) {
+      pr.probe_sent = false;
+      send_append(m.from);
+    }
     return;
   }
   pr.match = m.index;
   pr.next = std::max(pr.next, m.index + 1);
+  pr.snapshot_pending = false;
   while (!pr.inflight.empty() && pr.inflight.front() <= m.index) pr.inflight.pop_front();
   if (!pr.replicating) {
     pr.replicating = true;
@@ -547,6 +571,57 @@ void RaftCore::advance(const Ready& rd) {
   }
   if (!rd.committed.empty()) applied_ = std::max(applied_, rd.committed.back().index);
   if (maybe_commit()) broadcast_append();
+}
+
+bool RaftCore::restore_snapshot(Index index, Term term, NodeId from) {
+  if (index <= commit_) {
+    // Nothing to install: tell the leader how far this log is committed, so
+    // it resumes with appends from there.
+    Message r;
+    r.type = Message::Type::append_response;
+    r.to = from;
+    r.index = commit_;
+    send(std::move(r));
+    return false;
+  }
+  if (term_at(index) == term) {
+    // The log already holds that point: keep what follows it.
+    log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(index - first_index_ + 1));
+  } else {
+    log_.clear();
+  }
+  first_index_ = index + 1;
+  term_before_first_ = term;
+  commit_ = index;
+  applied_ = index;
+  stable_ = std::max(stable_, index);
+  if (stable_ > last_index()) stable_ = last_index();
+  Message r;
+  r.type = Message::Type::append_response;
+  r.to = from;
+  r.index = index;
+  send(std::move(r));
+  return true;
+}
+
+std::string RaftCore::describe() const {
+  static const char* roles[] = {"follower", "pre-candidate", "candidate", "leader"};
+  std::string s = "id=" + std::to_string(config_.id) + " " + roles[static_cast<int>(role_)] +
+                  " term=" + std::to_string(term_) + " leader=" + std::to_string(leader_) +
+                  " log=" + std::to_string(first_index_) + ".." + std::to_string(last_index()) +
+                  " stable=" + std::to_string(stable_) + " commit=" + std::to_string(commit_) +
+                  " applied=" + std::to_string(applied_);
+  for (const auto& [id, pr] : progress_) {
+    s += " [" + std::to_string(id) + ": match=" + std::to_string(pr.match) + " next=" + std::to_string(pr.next) +
+         (pr.replicating ? " replicate" : " probe") + (pr.probe_sent ? " sent" : "") +
+         " inflight=" + std::to_string(pr.inflight.size()) + (pr.snapshot_pending ? " snapshot" : "") + "]";
+  }
+  return s;
+}
+
+void RaftCore::snapshot_failed(NodeId to) {
+  auto it = progress_.find(to);
+  if (it != progress_.end()) it->second.snapshot_pending = false;
 }
 
 void RaftCore::trim(Index index) {

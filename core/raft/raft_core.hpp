@@ -70,6 +70,14 @@ class RaftCore {
   // Forget entries up to `index` (they are applied and durable elsewhere).
   void trim(Index index);
 
+  // Follower: the node installed a snapshot of the state machine at `index`
+  // (whose entry had `term`) and made it durable; the log restarts after it.
+  // Returns false (and changes nothing but answering the leader with its
+  // commit index) if the snapshot is not newer than what this node committed.
+  bool restore_snapshot(Index index, Term term, NodeId from);
+  // Leader: the snapshot for `to` failed; try again later.
+  void snapshot_failed(NodeId to);
+
   Role role() const { return role_; }
   Term term() const { return term_; }
   NodeId leader() const { return leader_; }
@@ -84,6 +92,9 @@ class RaftCore {
   Index applied_index() const { return applied_; }
   Index stable_index() const { return stable_; }
   Term term_at(Index i) const;
+  // One line about this node's state and, when it leads, each follower's
+  // progress (for logs and failing tests).
+  std::string describe() const;
   // Entries first_index()..last_index() held in memory.
   const std::vector<Entry>& entries() const { return log_; }
 
@@ -95,6 +106,8 @@ class RaftCore {
     bool probe_sent = false;
     std::deque<Index> inflight;  // last index of each append in flight
     bool recent_active = false;
+    bool snapshot_pending = false;  // a snapshot is on its way; no appends meanwhile
+    std::uint64_t snapshot_sent_tick = 0;
   };
   struct PendingRead {
     std::uint64_t context = 0;
@@ -152,6 +165,7 @@ class RaftCore {
   std::vector<PendingRead> pending_reads_;  // leader: reads awaiting a quorum
   std::vector<std::uint64_t> reads_before_commit_;  // leader: reads awaiting its first commit
   std::vector<ReadState> read_states_;
+  std::uint64_t ticks_ = 0;
 };
 
 }  // namespace acord::raft

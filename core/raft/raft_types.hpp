@@ -52,6 +52,11 @@ struct Message {
     heartbeat_response,  // context echoed
     pre_vote,            // like vote, for term+1, without anyone changing term (§9.6 of Ongaro's thesis)
     pre_vote_response,
+    // The follower's log is behind what the leader still holds: it needs the
+    // state machine as of some applied index. index/log_term: the oldest point
+    // that would do; the node sends a snapshot at or after it (outside Raft's
+    // messages, in chunks) and the follower answers with an append_response.
+    snapshot,
   };
   Type type = Type::append;
   NodeId from = 0, to = 0;

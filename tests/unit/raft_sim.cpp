@@ -39,8 +39,10 @@ void Cluster::start(Node& n) {
   Restored r;
   r.hard_state = n.hard_state;
   r.entries = n.log;
-  r.applied = 0;
-  n.applied = 0;
+  r.first_index = n.snap_index + 1;
+  r.term_before_first = n.snap_term;
+  r.applied = n.snap_index;
+  n.applied = n.snap_index;
   n.core = std::make_unique<RaftCore>(c, r);
 }
 
@@ -55,12 +57,18 @@ void Cluster::process_ready(Node& n) {
     // it leaves the node).
     if (rd.hard_state) n.hard_state = *rd.hard_state;
     if (!rd.entries.empty()) {
-      n.log.resize(rd.entries.front().index - 1);
+      n.log.resize(rd.entries.front().index - 1 - n.snap_index);
       n.log.insert(n.log.end(), rd.entries.begin(), rd.entries.end());
     }
     std::uniform_real_distribution<double> coin(0, 1);
     std::uniform_int_distribution<int> delay(0, faults_.max_delay_ticks);
-    for (auto& m : rd.messages) {
+    for (auto m : rd.messages) {
+      if (m.type == Message::Type::snapshot) {
+        // The node answers with its state machine as of what it applied (at
+        // least what Raft asked for: it never trims past what it applied).
+        m.index = n.applied;
+        m.log_term = n.core->term_at(n.applied);
+      }
       record(static_cast<std::uint64_t>(m.type) * 31 + m.from * 7 + m.to + m.index * 131 + m.term * 8191);
       if (coin(rng_) < faults_.drop) continue;
       network_.push_back({now_ + static_cast<std::uint64_t>(delay(rng_)), seq_++, m});
@@ -78,6 +86,35 @@ void Cluster::process_ready(Node& n) {
     }
     n.core->advance(rd);
   }
+  if (n.core) maybe_trim(n);
+}
+
+void Cluster::maybe_trim(Node& n) {
+  std::uniform_real_distribution<double> coin(0, 1);
+  if (n.core->applied_index() < n.core->first_index() + 40 || coin(rng_) >= faults_.trim) return;
+  const Index upto = n.core->applied_index() - 10;
+  const Term term = n.core->term_at(upto);
+  n.core->trim(upto);
+  // Durably: the state machine as of `upto` stands in for the entries before it.
+  n.log.erase(n.log.begin(), n.log.begin() + static_cast<std::ptrdiff_t>(upto - n.snap_index));
+  n.snap_index = upto;
+  n.snap_term = term;
+}
+
+void Cluster::install_snapshot(Node& n, const Message& m) {
+  // The snapshot's content is the committed prefix up to m.index: every
+  // member that applied those entries applied the same ones (checked above).
+  if (!n.core->restore_snapshot(m.index, m.log_term, m.from)) return;
+  for (Index i = n.applied + 1; i <= m.index; ++i) {
+    if (!committed_.count(i)) throw std::logic_error(describe("snapshot of uncommitted state", now_));
+  }
+  n.snap_index = m.index;
+  n.snap_term = m.log_term;
+  n.log = n.core->entries();
+  n.applied = m.index;
+  record(0x5a9 + m.index);
+  ++snapshots_;
+  process_ready(n);
 }
 
 void Cluster::deliver() {
@@ -98,6 +135,10 @@ void Cluster::deliver() {
     if (blocked(m.from, m.to)) continue;
     Node& to = node(m.to);
     if (!to.core) continue;
+    if (m.type == Message::Type::snapshot) {
+      install_snapshot(to, m);
+      continue;
+    }
     to.core->step(m);
     process_ready(to);
   }
@@ -190,7 +231,8 @@ void Cluster::check_invariants() {
       if (!x.core || !y.core) continue;
       const Index common = std::min(x.core->last_index(), y.core->last_index());
       bool matched = false;
-      for (Index i = common; i >= 1; --i) {
+      const Index lowest = std::max(x.core->first_index(), y.core->first_index());
+      for (Index i = common; i >= lowest; --i) {
         const Term tx = x.core->term_at(i), ty = y.core->term_at(i);
         if (tx == 0 || ty == 0) break;
         if (matched && (tx != ty || x.core->entries()[i - x.core->first_index()].data !=
@@ -205,7 +247,7 @@ void Cluster::check_invariants() {
 
 void Cluster::heal_all() {
   cut_.clear();
-  faults_ = Faults{0, 0, faults_.max_delay_ticks, 0, 0, 0, 0, faults_.propose};
+  faults_ = Faults{0, 0, faults_.max_delay_ticks, 0, 0, 0, 0, faults_.propose, faults_.trim};
   for (NodeId id : ids_) {
     if (!node(id).core) start(node(id));
   }
@@ -227,6 +269,16 @@ NodeId Cluster::stable_leader() const {
     if (n.core && n.core->term() == best && n.core->leader() != leader) return 0;
   }
   return leader;
+}
+
+std::string Cluster::dump() const {
+  std::string s;
+  for (NodeId id : ids_) {
+    const Node& n = nodes_.at(id);
+    s += n.core ? n.core->describe() : "id=" + std::to_string(id) + " down";
+    s += "\n";
+  }
+  return s;
 }
 
 Index Cluster::committed_on_quorum() const { return committed_.empty() ? 0 : committed_.rbegin()->first; }

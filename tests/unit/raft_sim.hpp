@@ -23,6 +23,7 @@ struct Faults {
   double partition = 0.005;   // per step: a new random partition
   double heal = 0.02;         // per step: the partition heals
   double propose = 0.3;       // per step: a client proposes to whoever leads
+  double trim = 0.05;         // per node per step: trim the log behind the applied index
 };
 
 class Cluster {
@@ -42,6 +43,8 @@ class Cluster {
   std::size_t applied_count() const { return committed_.size(); }
   std::uint64_t trace_hash() const { return trace_hash_; }
   std::uint64_t steps() const { return now_; }
+  std::uint64_t snapshots_installed() const { return snapshots_; }
+  std::string dump() const;
   const std::vector<NodeId>& ids() const { return ids_; }
 
  private:
@@ -49,19 +52,23 @@ class Cluster {
     NodeId id = 0;
     std::unique_ptr<RaftCore> core;  // null while down
     HardState hard_state;            // durable
-    std::vector<Entry> log;          // durable, from index 1
-    Index applied = 0;               // volatile state machine: re-applied from 1 after a restart
+    std::vector<Entry> log;          // durable, from snap_index + 1
+    Index snap_index = 0;            // durable: the state machine as of this entry (a trim or a snapshot)
+    Term snap_term = 0;
+    Index applied = 0;               // volatile: re-applied from snap_index after a restart
   };
   struct InFlight {
     std::uint64_t deliver_at;
     std::uint64_t seq;
-    Message m;
+    Message m;  // a snapshot travels as type snapshot with its index and term
   };
 
   void start(Node& n);
   void process_ready(Node& n);
   void deliver();
   void inject_faults();
+  void maybe_trim(Node& n);
+  void install_snapshot(Node& n, const Message& m);
   void check_invariants();
   void record(std::uint64_t x);
   bool blocked(NodeId from, NodeId to) const;
@@ -71,7 +78,7 @@ class Cluster {
   std::map<NodeId, Node> nodes_;
   std::mt19937_64 rng_;
   Faults faults_;
-  std::uint64_t now_ = 0, seq_ = 0, proposals_ = 0;
+  std::uint64_t now_ = 0, seq_ = 0, proposals_ = 0, snapshots_ = 0;
   std::vector<InFlight> network_;
   std::vector<std::pair<NodeId, NodeId>> cut_;  // one-way links that drop everything
   struct Committed {
