@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/limits.hpp"
+#include "storage/snapshot.hpp"
 #include "etcdserverpb/rpc.pb.h"
 
 namespace acord::actors {
@@ -187,6 +188,46 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
       // Acknowledgements of unsynced writes need no action.
       [](bool) {},
       [=](raft_link_atom, const caf::actor& raft) { self->state.raft = raft; },
+      [=](snapshot_atom) {
+        // The whole state machine as of the applied index, for a member that
+        // is behind the leader's log.
+        auto& st = self->state;
+        storage::Snapshot snap;
+        snap.state = st.state;
+        snap.state.current_revision = st.store.current_revision();
+        snap.state.compacted_revision = st.store.compacted_revision();
+        snap.state.no_space_alarm = st.applier->no_space();
+        snap.records = st.store.all_records();
+        return caf::make_message(st.state.applied_index,
+                                 SnapshotBytesPtr(std::make_shared<std::string>(storage::encode(snap))));
+      },
+      [=](install_atom, raft::Index index, raft::Term term, const SnapshotBytesPtr& bytes) -> caf::result<bool> {
+        // Replaces the state machine with a snapshot from the leader, durably,
+        // before Raft is told (and tells the leader).
+        auto& st = self->state;
+        auto snap = storage::decode_snapshot(*bytes);
+        if (!snap || snap->state.applied_index != index) return false;
+        if (index <= st.state.applied_index) return true;
+        st.state = snap->state;
+        st.store.restore(snap->records, snap->state.compacted_revision, snap->state.current_revision);
+        st.applier->set_no_space(snap->state.no_space_alarm);
+        st.last_trim = index;
+        auto ws = std::make_shared<storage::WriteSet>();
+        ws->replace_mvcc = true;
+        for (auto& r : snap->records) ws->mvcc_ops.push_back(mvcc::MirrorOp{false, std::move(r)});
+        ws->apply_state = st.state;
+        ws->reset_log = storage::LogStart{index + 1, term};
+        ws->sync = true;
+        auto rp = self->make_response_promise();
+        self->request(st.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([=](bool) mutable {
+          auto& st = self->state;
+          auto end = st.held_reads.upper_bound(st.state.applied_index);
+          for (auto it = st.held_reads.begin(); it != end; ++it) serve_read(st, *it->second.first, it->second.second);
+          st.held_reads.erase(st.held_reads.begin(), end);
+          rp.deliver(true);
+        });
+        return rp;
+      },
       [=](read_atom, const ReadRequestPtr& r) -> caf::result<ResultPtr> {
         auto& st = self->state;
         auto rp = self->make_response_promise();

@@ -43,6 +43,8 @@ using outbound_atom = caf::atom_constant<caf::atom("outbound")>;
 using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
 using connect_retry_atom = caf::atom_constant<caf::atom("reconnect")>;
 using get_dropped_atom = caf::atom_constant<caf::atom("dropped")>;
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using install_atom = caf::atom_constant<caf::atom("install")>;
 
 // What a frame between members carries.
 enum class PeerFrame : std::uint8_t {
@@ -50,7 +52,11 @@ enum class PeerFrame : std::uint8_t {
   proposal = 2,       // a follower's proposal for the leader (protocol/proposal)
   read_request = 3,   // a follower asks the leader for a read index: msgpack [context]
   read_response = 4,  // the leader's answer: msgpack [context, index]
+  snapshot_chunk = 5, // part of a snapshot: msgpack [index, term, offset, total size, bytes]
 };
+
+// A snapshot's bytes (storage/snapshot.hpp), shared rather than copied.
+using SnapshotBytesPtr = std::shared_ptr<const std::string>;
 
 // Raft messages moving between the raft actor and the peer transport.
 using RaftMessagesPtr = std::shared_ptr<const std::vector<raft::Message>>;
@@ -117,6 +123,7 @@ struct ApplyStatus {
 }  // namespace acord::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::RaftMessagesPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::SnapshotBytesPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::WriteSetPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ProposalRequestPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ResultPtr)

@@ -2,6 +2,8 @@
 
 #include <msgpack.hpp>
 
+#include "actors/log.hpp"
+#include "core/cluster/cluster_identity.hpp"
 #include "core/limits.hpp"
 
 namespace acord::actors {
@@ -37,6 +39,8 @@ std::optional<Tuple> unpack(const std::string& bytes) {
     return std::nullopt;
   }
 }
+
+void process_ready(Self* self);
 
 void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) {
   if (self->state.args.transport) {
@@ -103,10 +107,66 @@ void deliver_read_states(Self* self, const std::vector<raft::ReadState>& states)
   }
 }
 
+// Sends the state machine to a follower that is behind the log: asks the apply
+// actor for a snapshot at its applied index and streams it in chunks. A lost
+// chunk loses the snapshot; Raft asks again after an election timeout.
+void send_snapshot(Self* self, raft::NodeId to) {
+  auto& st = self->state;
+  if (!st.snapshots_out.insert(to).second) return;
+  self->request(st.args.apply, caf::infinite, snapshot_atom::value)
+      .then([=](raft::Index index, const SnapshotBytesPtr& bytes) {
+        auto& st = self->state;
+        st.snapshots_out.erase(to);
+        const raft::Term term = st.args.core->term_at(index);
+        const std::uint64_t total = bytes->size();
+        log_info("sending a snapshot at index " + std::to_string(index) + " (" + std::to_string(total) + " bytes) to " +
+                 cluster::to_hex(to));
+        std::uint64_t offset = 0;
+        do {
+          const auto n = std::min<std::uint64_t>(limits::snapshot_chunk_bytes, total - offset);
+          send_frame(self, to, PeerFrame::snapshot_chunk, pack(index, term, offset, total, bytes->substr(offset, n)));
+          offset += n;
+        } while (offset < total);
+      });
+}
+
 void send_messages(Self* self, std::vector<raft::Message> msgs) {
   if (msgs.empty() || !self->state.args.transport) return;
-  auto batch = std::make_shared<std::vector<raft::Message>>(std::move(msgs));
-  self->send(self->state.args.transport, outbound_atom::value, RaftMessagesPtr(batch));
+  auto batch = std::make_shared<std::vector<raft::Message>>();
+  for (auto& m : msgs) {
+    if (m.type == raft::Message::Type::snapshot) {
+      send_snapshot(self, m.to);
+    } else {
+      batch->push_back(std::move(m));
+    }
+  }
+  if (!batch->empty()) self->send(self->state.args.transport, outbound_atom::value, RaftMessagesPtr(batch));
+}
+
+// A chunk of the leader's snapshot; the last one installs it.
+void receive_snapshot_chunk(Self* self, raft::NodeId from, const std::string& frame) {
+  auto& st = self->state;
+  auto t = unpack<std::tuple<raft::Index, raft::Term, std::uint64_t, std::uint64_t, std::string>>(frame);
+  if (!t || st.incoming.installing) return;
+  auto& [index, term, offset, total, bytes] = *t;
+  auto& in = st.incoming;
+  if (offset == 0) in = RaftActorState::IncomingSnapshot{index, term, from, total, {}, false};
+  if (in.index != index || in.from != from || in.bytes.size() != offset || offset + bytes.size() > total) return;
+  in.bytes += bytes;
+  if (in.bytes.size() < in.total) return;
+  in.installing = true;
+  auto data = std::make_shared<std::string>(std::move(in.bytes));
+  self->request(st.args.apply, caf::infinite, install_atom::value, index, term, SnapshotBytesPtr(data))
+      .then([=](bool ok) {
+        auto& st = self->state;
+        st.incoming = RaftActorState::IncomingSnapshot{};
+        if (ok && st.args.core->restore_snapshot(index, term, from)) {
+          log_info("installed a snapshot at index " + std::to_string(index) + " from " + cluster::to_hex(from));
+        } else if (!ok) {
+          log_warn("a snapshot from " + cluster::to_hex(from) + " did not decode; waiting for another");
+        }
+        process_ready(self);
+      });
 }
 
 void process_ready(Self* self) {
@@ -224,6 +284,9 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
               st.remote_reads[ctx] = {from, std::get<0>(*t)};
               core.read_index(ctx);
             }
+            break;
+          case PeerFrame::snapshot_chunk:
+            receive_snapshot_chunk(self, from, bytes);
             break;
           case PeerFrame::read_response:
             if (auto t = unpack<std::tuple<std::uint64_t, raft::Index>>(bytes)) {

@@ -8,6 +8,7 @@
 // the leader; the session waits on its own node for the entry to be applied.
 #include <caf/all.hpp>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,17 @@ struct RaftActorState {
   std::map<std::uint64_t, PendingRead> reads;  // by read context
   // Leader: read-index requests from followers, by this leader's context.
   std::map<std::uint64_t, std::pair<raft::NodeId, std::uint64_t>> remote_reads;
+  // Leader: followers a snapshot is being prepared or sent for.
+  std::set<raft::NodeId> snapshots_out;
+  // Follower: the snapshot arriving from the leader, chunk by chunk.
+  struct IncomingSnapshot {
+    raft::Index index = 0;
+    raft::Term term = 0;
+    raft::NodeId from = 0;
+    std::uint64_t total = 0;
+    std::string bytes;
+    bool installing = false;
+  } incoming;
   static inline const char* name = "raft";
 };
 

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <string>
 
+#include "actors/log.hpp"
 #include "actors/node.hpp"
 #include "core/limits.hpp"
 #include "server/flags.hpp"
@@ -15,19 +16,12 @@
 
 namespace {
 
+using acord::log_info;
+
 constexpr const char* acord_version = "0.1.0";
 // The etcd API version acord speaks, reported where etcd reports its own
 // version (Maintenance.Status), since clients compare it against etcd releases.
 constexpr const char* etcd_api_version = "3.4.23";
-
-// One log line in etcd's JSON shape on stderr; etcd's e2e harness and operators
-// grep for the messages.
-void log_info(const std::string& msg) {
-  char ts[32];
-  std::time_t now = std::time(nullptr);
-  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  std::fprintf(stderr, "{\"level\":\"info\",\"ts\":\"%s\",\"msg\":\"%s\"}\n", ts, msg.c_str());
-}
 
 int fail(const std::string& why) {
   std::fprintf(stderr, "acord: %s\n", why.c_str());

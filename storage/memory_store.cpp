@@ -19,6 +19,11 @@ bool MemoryStore::load(Loaded& out, std::string& error) {
 
 bool MemoryStore::write(const WriteSet& w, std::string&) {
   auto& s = current_;
+  if (w.replace_mvcc) s.mvcc.clear();
+  if (w.reset_log) {
+    s.log.clear();
+    s.log_start = *w.reset_log;
+  }
   if (w.identity) s.identity = w.identity;
   if (w.hard_state) s.hard_state = *w.hard_state;
   if (!w.entries.empty()) {

@@ -99,6 +99,11 @@ bool RocksStore::load(Loaded& out, std::string& error) {
 
 bool RocksStore::write(const WriteSet& w, std::string& error) {
   rocksdb::WriteBatch batch;
+  if (w.replace_mvcc) batch.DeleteRange(cfs_[mvcc_cf], std::string(16, '\0'), std::string(17, '\xff'));
+  if (w.reset_log) {
+    batch.DeleteRange(cfs_[raft_log], index_key(0), index_key(~raft::Index{0}));
+    batch.Put(cfs_[raft_state], log_start_key, encode(*w.reset_log));
+  }
   if (w.identity) batch.Put(cfs_[meta], identity_key, encode(*w.identity));
   if (w.hard_state) batch.Put(cfs_[raft_state], hard_state_key, encode(*w.hard_state));
   if (!w.entries.empty()) {
@@ -106,7 +111,7 @@ bool RocksStore::write(const WriteSet& w, std::string& error) {
     // a conflicting tail needs deleting: a range tombstone on every append
     // would cost RocksDB dearly in flushes and memory.
     const auto first = w.entries.front().index;
-    if (first <= last_log_index_) {
+    if (first <= last_log_index_ && !w.reset_log) {
       batch.DeleteRange(cfs_[raft_log], index_key(first), index_key(last_log_index_ + 1));
     }
     for (const auto& e : w.entries) batch.Put(cfs_[raft_log], index_key(e.index), encode(e));
@@ -130,6 +135,7 @@ bool RocksStore::write(const WriteSet& w, std::string& error) {
     error = s.ToString();
     return false;
   }
+  if (w.reset_log) last_log_index_ = w.reset_log->first_index - 1;
   if (!w.entries.empty()) last_log_index_ = w.entries.back().index;
   return true;
 }

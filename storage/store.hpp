@@ -38,9 +38,14 @@ struct WriteSet {
   std::vector<mvcc::MirrorOp> mvcc_ops;
   std::optional<ApplyState> apply_state;
   std::optional<LogStart> trim_log;  // delete entries below first_index
+  // Installing a snapshot: every MVCC record goes first (mvcc_ops then bring
+  // the snapshot's), and the log restarts empty after reset_log's point.
+  bool replace_mvcc = false;
+  std::optional<LogStart> reset_log;
   bool sync = false;                 // durable before returning
   bool empty() const {
-    return !identity && !hard_state && entries.empty() && mvcc_ops.empty() && !apply_state && !trim_log;
+    return !identity && !hard_state && entries.empty() && mvcc_ops.empty() && !apply_state && !trim_log &&
+           !replace_mvcc && !reset_log;
   }
 };
 

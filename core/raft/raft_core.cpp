@@ -584,18 +584,14 @@ bool RaftCore::restore_snapshot(Index index, Term term, NodeId from) {
     send(std::move(r));
     return false;
   }
-  if (term_at(index) == term) {
-    // The log already holds that point: keep what follows it.
-    log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(index - first_index_ + 1));
-  } else {
-    log_.clear();
-  }
+  // The log starts afresh after the snapshot (the node's durable log does the
+  // same); the leader sends whatever follows.
+  log_.clear();
   first_index_ = index + 1;
   term_before_first_ = term;
   commit_ = index;
   applied_ = index;
-  stable_ = std::max(stable_, index);
-  if (stable_ > last_index()) stable_ = last_index();
+  stable_ = index;
   Message r;
   r.type = Message::Type::append_response;
   r.to = from;

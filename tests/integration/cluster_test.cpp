@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -23,7 +24,7 @@ const std::vector<std::string> fast_timers = {"--heartbeat-interval", "50", "--e
 struct TestCluster {
   std::vector<std::unique_ptr<Server>> members;
 
-  explicit TestCluster(int n) {
+  explicit TestCluster(int n, std::vector<std::string> flags = {}) {
     std::vector<int> client(n), peer(n);
     std::string initial;
     for (int i = 0; i < n; ++i) {
@@ -39,6 +40,7 @@ struct TestCluster {
       o.peer_url = "http://127.0.0.1:" + std::to_string(peer[i]);
       o.initial_cluster = initial;
       o.extra_flags = fast_timers;
+      o.extra_flags.insert(o.extra_flags.end(), flags.begin(), flags.end());
       o.wait_ready = false;
       members.push_back(std::make_unique<Server>(o));
     }
@@ -191,4 +193,49 @@ TEST_CASE("cluster: without a quorum writes fail as etcd's do, serializable read
   CHECK_THAT(st.error_message(), Catch::Matches("etcdserver: (request timed out|no leader)"));
   CHECK(get(c.members[2]->kv(), "before", true) == "1");          // serializable: served locally
   CHECK_FALSE(get(c.members[2]->kv(), "before", false).has_value());  // linearizable: needs a quorum
+}
+
+TEST_CASE("cluster: a member behind the trimmed log, or with an empty disk, catches up by snapshot",
+          "[cluster][raft][snapshot]") {
+  TestCluster c(3, {"--snapshot-count", "100"});
+  REQUIRE(c.wait_leader() >= 0);
+  const int lagging = 2;
+  c.members[lagging]->kill9();
+  const int writer = c.leader() == 0 ? 1 : 0;
+  auto write_batch = [&](const std::string& prefix, int count) {
+    for (int i = 0; i < count; ++i) {
+      INFO("write " << prefix << i);
+      REQUIRE(put(c.members[writer]->kv(), prefix + std::to_string(i), std::to_string(i)).ok());
+    }
+  };
+  auto caught_up = [&](const std::string& last_key, const std::string& value) {
+    // Serializable: what the member itself holds.
+    return wait_until([&] { return get(c.members[lagging]->kv(), last_key, true) == value; },
+                      std::chrono::seconds(30), std::chrono::milliseconds(100));
+  };
+  write_batch("a", 600);  // far more than the leader keeps in its log (100)
+  c.members[lagging]->start();
+  REQUIRE(c.members[lagging]->wait_ready(std::chrono::seconds(30)));
+  REQUIRE(caught_up("a599", "599"));
+  CHECK_THAT(c.members[lagging]->log(), Catch::Contains("installed a snapshot"));
+  CHECK(get(c.members[lagging]->kv(), "a0", true) == "0");
+  RangeRequest count;
+  count.set_key("a");
+  count.set_range_end("b");
+  count.set_serializable(true);
+  RangeResponse all;
+  REQUIRE(c.members[lagging]->kv().Range(ctx().get(), count, &all).ok());
+  CHECK(all.count() == 600);
+
+  // The same member loses its disk: it starts empty and is brought up again.
+  c.members[lagging]->kill9();
+  std::filesystem::remove_all(c.members[lagging]->data_dir());
+  write_batch("b", 300);
+  c.members[lagging]->start();
+  REQUIRE(c.members[lagging]->wait_ready(std::chrono::seconds(30)));
+  REQUIRE(caught_up("b299", "299"));
+  CHECK(get(c.members[lagging]->kv(), "a599", true) == "599");
+  // And it keeps following: new writes reach it through the log.
+  REQUIRE(put(c.members[writer]->kv(), "after", "x").ok());
+  CHECK(caught_up("after", "x"));
 }
