@@ -54,11 +54,11 @@ void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) 
 void propose(Self* self, const protocol::Proposal& p, const caf::actor& reply_to) {
   auto& st = self->state;
   auto& core = *st.args.core;
+  if (reply_to) st.waiting[p.id] = RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks(st)};
   if (core.role() != raft::Role::leader && core.leader() == 0) {
-    reply_error(self, reply_to, p.id, errors::no_leader());
+    st.held_proposals.push_back(p);  // until a leader is known, or the waiter's deadline
     return;
   }
-  if (reply_to) st.waiting[p.id] = RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks(st)};
   if (core.role() == raft::Role::leader) {
     core.propose(protocol::encode(p));
   } else {
@@ -66,8 +66,35 @@ void propose(Self* self, const protocol::Proposal& p, const caf::actor& reply_to
   }
 }
 
+// Asks for a read index: from this node's core if it leads, else from the leader.
+void request_read_index(Self* self, std::uint64_t ctx) {
+  auto& st = self->state;
+  auto& core = *st.args.core;
+  if (core.role() == raft::Role::leader) {
+    core.read_index(ctx);
+  } else if (core.leader() != 0) {
+    send_frame(self, core.leader(), PeerFrame::read_request, pack(ctx));
+  } else {
+    st.held_reads.push_back(ctx);
+  }
+}
+
 void on_role_change(Self* self) {
   auto& st = self->state;
+  if (st.args.core->leader() != 0 && (!st.held_proposals.empty() || !st.held_reads.empty())) {
+    // A leader is known again: what waited for one goes ahead (proposals whose
+    // sessions gave up are dropped).
+    auto proposals = std::move(st.held_proposals);
+    auto reads = std::move(st.held_reads);
+    st.held_proposals.clear();
+    st.held_reads.clear();
+    for (const auto& p : proposals) {
+      if (st.waiting.count(p.id)) propose(self, p, st.waiting[p.id].session);
+    }
+    for (auto ctx : reads) {
+      if (st.reads.count(ctx)) request_read_index(self, ctx);
+    }
+  }
   const bool leader = st.args.core->role() == raft::Role::leader;
   if (leader && !st.was_leader) {
     for (auto p : st.args.on_leadership) {
@@ -303,17 +330,10 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         // round; a follower asks the leader. The session then waits until its
         // own node has applied that index.
         auto& st = self->state;
-        auto& core = *st.args.core;
         const auto ctx = st.next_id++;
-        if (core.role() == raft::Role::leader) {
-          core.read_index(ctx);
-        } else if (core.leader() != 0) {
-          send_frame(self, core.leader(), PeerFrame::read_request, pack(ctx));
-        } else {
-          return caf::make_error(caf::sec::request_timeout);
-        }
         auto rp = self->make_response_promise();
         st.reads[ctx] = RaftActorState::PendingRead{rp, st.ticks + timeout_ticks(st)};
+        request_read_index(self, ctx);
         process_ready(self);
         return rp;
       },

@@ -55,6 +55,10 @@ struct RaftActorState {
     std::uint64_t expires_at_tick = 0;
   };
   std::map<std::uint64_t, PendingRead> reads;  // by read context
+  // Between leaders, proposals and reads wait (as etcd's do) until a leader
+  // is known or their deadline passes.
+  std::vector<protocol::Proposal> held_proposals;
+  std::vector<std::uint64_t> held_reads;  // read contexts (their promises are in `reads`)
   // Leader: read-index requests from followers, by this leader's context.
   std::map<std::uint64_t, std::pair<raft::NodeId, std::uint64_t>> remote_reads;
   // Leader: followers a snapshot is being prepared or sent for.

@@ -201,11 +201,14 @@ TEST_CASE("cluster: a member behind the trimmed log, or with an empty disk, catc
   REQUIRE(c.wait_leader() >= 0);
   const int lagging = 2;
   c.members[lagging]->kill9();
-  const int writer = c.leader() == 0 ? 1 : 0;
+  REQUIRE(c.wait_leader() >= 0);  // it may have led: wait for the next leader
+  const int writer = 0;
   auto write_batch = [&](const std::string& prefix, int count) {
     for (int i = 0; i < count; ++i) {
       INFO("write " << prefix << i);
-      REQUIRE(put(c.members[writer]->kv(), prefix + std::to_string(i), std::to_string(i)).ok());
+      // As etcd's clients do, retry while the cluster is between leaders.
+      REQUIRE(wait_until([&] { return put(c.members[writer]->kv(), prefix + std::to_string(i), std::to_string(i)).ok(); },
+                         std::chrono::seconds(10), std::chrono::milliseconds(50)));
     }
   };
   auto caught_up = [&](const std::string& last_key, const std::string& value) {
