@@ -13,7 +13,7 @@ class Message;
 
 namespace acord::actors {
 
-enum class CallKind { range, put, delete_range, txn, compact, status, member_list, alarm };
+enum class CallKind { range, put, delete_range, txn, compact, status, member_list, alarm, move_leader };
 
 struct Call {
   CallKind kind = CallKind::range;

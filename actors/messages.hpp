@@ -45,6 +45,7 @@ using connect_retry_atom = caf::atom_constant<caf::atom("reconnect")>;
 using get_dropped_atom = caf::atom_constant<caf::atom("dropped")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using install_atom = caf::atom_constant<caf::atom("install")>;
+using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 
 // What a frame between members carries.
 enum class PeerFrame : std::uint8_t {

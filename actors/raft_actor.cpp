@@ -60,7 +60,8 @@ void propose(Self* self, const protocol::Proposal& p, const caf::actor& reply_to
     return;
   }
   if (core.role() == raft::Role::leader) {
-    core.propose(protocol::encode(p));
+    // Refused only while leadership is being handed over: wait for the new leader.
+    if (core.propose(protocol::encode(p)) != raft::ProposeResult::ok) st.held_proposals.push_back(p);
   } else {
     send_frame(self, core.leader(), PeerFrame::proposal, protocol::encode(p));
   }
@@ -79,8 +80,22 @@ void request_read_index(Self* self, std::uint64_t ctx) {
   }
 }
 
+ResultPtr result_of(ApiError e) {
+  auto r = std::make_shared<Result>();
+  r->error = std::move(e);
+  return r;
+}
+
 void on_role_change(Self* self) {
   auto& st = self->state;
+  for (auto it = st.transfers.begin(); it != st.transfers.end();) {
+    if (st.args.core->leader() == it->target) {
+      it->promise.deliver(result_of(errors::ok()));
+      it = st.transfers.erase(it);
+    } else {
+      ++it;
+    }
+  }
   if (st.args.core->leader() != 0 && (!st.held_proposals.empty() || !st.held_reads.empty())) {
     // A leader is known again: what waited for one goes ahead (proposals whose
     // sessions gave up are dropped).
@@ -259,6 +274,14 @@ void expire(Self* self) {
     it->second.promise.deliver(caf::make_error(caf::sec::request_timeout));
     it = st.reads.erase(it);
   }
+  for (auto it = st.transfers.begin(); it != st.transfers.end();) {
+    if (it->expires_at_tick > st.ticks) {
+      ++it;
+      continue;
+    }
+    it->promise.deliver(result_of(errors::leader_transfer_timeout()));
+    it = st.transfers.erase(it);
+  }
 }
 
 }  // namespace
@@ -334,6 +357,19 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         auto rp = self->make_response_promise();
         st.reads[ctx] = RaftActorState::PendingRead{rp, st.ticks + timeout_ticks(st)};
         request_read_index(self, ctx);
+        process_ready(self);
+        return rp;
+      },
+      [=](transfer_atom, raft::NodeId target) -> caf::result<ResultPtr> {
+        // etcdctl move-leader: only the leader hands over, to another member;
+        // the answer waits until this node sees the target lead.
+        auto& st = self->state;
+        auto& core = *st.args.core;
+        if (core.role() != raft::Role::leader) return result_of(errors::not_leader());
+        if (target == st.args.self_id) return result_of(errors::ok());
+        if (!core.transfer_leadership(target)) return result_of(errors::bad_leader_transferee());
+        auto rp = self->make_response_promise();
+        st.transfers.push_back(RaftActorState::Transfer{target, rp, st.ticks + timeout_ticks(st)});
         process_ready(self);
         return rp;
       },

@@ -59,6 +59,13 @@ struct RaftActorState {
   // is known or their deadline passes.
   std::vector<protocol::Proposal> held_proposals;
   std::vector<std::uint64_t> held_reads;  // read contexts (their promises are in `reads`)
+  // A leadership transfer waiting for the new leader to be known here.
+  struct Transfer {
+    raft::NodeId target = 0;
+    caf::response_promise promise;
+    std::uint64_t expires_at_tick = 0;
+  };
+  std::vector<Transfer> transfers;
   // Leader: read-index requests from followers, by this leader's context.
   std::map<std::uint64_t, std::pair<raft::NodeId, std::uint64_t>> remote_reads;
   // Leader: followers a snapshot is being prepared or sent for.

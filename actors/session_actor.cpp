@@ -181,6 +181,13 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
     case CallKind::member_list:
       member_list(self, ctx, call);
       return waiting();
+    case CallKind::move_leader: {
+      const auto target = static_cast<const MoveLeaderRequest&>(req).targetid();
+      self->request(ctx->raft, std::chrono::milliseconds(limits::request_timeout_ms), transfer_atom::value, target)
+          .then([=](const ResultPtr& r) { finish(self, call, r->error); },
+                [=](caf::error&) { finish(self, call, errors::leader_transfer_timeout()); });
+      return waiting();
+    }
     case CallKind::alarm:
       if (static_cast<const AlarmRequest&>(req).action() == AlarmRequest::GET) {
         alarm_list(self, ctx, call);

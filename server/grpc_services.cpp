@@ -48,6 +48,10 @@ grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext*
                                                     AlarmResponse* r) {
   return submit(node_, c, CallKind::alarm, q, r);
 }
+grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(grpc::CallbackServerContext* c, const MoveLeaderRequest* q,
+                                                         MoveLeaderResponse* r) {
+  return submit(node_, c, CallKind::move_leader, q, r);
+}
 grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* c, const MemberListRequest* q,
                                                      MemberListResponse* r) {
   return submit(node_, c, CallKind::member_list, q, r);

@@ -35,6 +35,8 @@ class MaintenanceService final : public etcdserverpb::Maintenance::CallbackServi
                                    etcdserverpb::StatusResponse*) override;
   grpc::ServerUnaryReactor* Alarm(grpc::CallbackServerContext*, const etcdserverpb::AlarmRequest*,
                                   etcdserverpb::AlarmResponse*) override;
+  grpc::ServerUnaryReactor* MoveLeader(grpc::CallbackServerContext*, const etcdserverpb::MoveLeaderRequest*,
+                                       etcdserverpb::MoveLeaderResponse*) override;
 
  private:
   actors::Node& node_;

@@ -68,6 +68,13 @@ inline ApiError timeout() { return {StatusCode::unavailable, "etcdserver: reques
 inline ApiError stopped() { return {StatusCode::unavailable, "etcdserver: server stopped"}; }
 inline ApiError not_capable() { return {StatusCode::unavailable, "etcdserver: not capable"}; }
 inline ApiError member_not_found() { return {StatusCode::not_found, "etcdserver: member not found"}; }
+inline ApiError not_leader() { return {StatusCode::failed_precondition, "etcdserver: not leader"}; }
+inline ApiError bad_leader_transferee() {
+  return {StatusCode::failed_precondition, "etcdserver: bad leader transferee"};
+}
+inline ApiError leader_transfer_timeout() {
+  return {StatusCode::unavailable, "etcdserver: request timed out, leader transfer took too long"};
+}
 }  // namespace errors
 
 }  // namespace acord

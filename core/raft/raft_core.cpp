@@ -69,6 +69,9 @@ void RaftCore::reset(Term term) {
   progress_.clear();
   pending_reads_.clear();
   reads_before_commit_.clear();
+  transferee_ = 0;
+  transfer_elapsed_ = 0;
+  forced_campaign_ = false;
 }
 
 // ---- roles -------------------------------------------------------------------
@@ -104,10 +107,11 @@ void RaftCore::become_pre_candidate() {
   }
 }
 
-void RaftCore::become_candidate() {
+void RaftCore::become_candidate(bool forced) {
   // §5.2: a candidate increments its term and votes for itself.
   reset(term_ + 1);
   role_ = Role::candidate;
+  forced_campaign_ = forced;
   vote_ = config_.id;
   votes_[config_.id] = true;
   if (votes_.size() >= quorum()) {
@@ -121,6 +125,7 @@ void RaftCore::become_candidate() {
     m.to = to;
     m.index = last_index();
     m.log_term = last_term();
+    m.context = forced ? kForcedCampaign : 0;
     send(std::move(m));
   }
 }
@@ -151,6 +156,7 @@ void RaftCore::tick() {
     return;
   }
   ++heartbeat_elapsed_;
+  if (transferee_ != 0 && ++transfer_elapsed_ >= config_.election_ticks) transferee_ = 0;  // gave up
   if (++election_elapsed_ >= config_.election_ticks) {
     election_elapsed_ = 0;
     if (config_.check_quorum) {
@@ -183,7 +189,7 @@ void RaftCore::campaign() {
 }
 
 ProposeResult RaftCore::propose(std::string data, EntryType type) {
-  if (role_ != Role::leader) return ProposeResult::not_leader;
+  if (role_ != Role::leader || transferee_ != 0) return ProposeResult::not_leader;
   log_.push_back(Entry{term_, last_index() + 1, type, std::move(data)});
   broadcast_append();
   return ProposeResult::ok;
@@ -210,7 +216,7 @@ void RaftCore::step(const Message& m) {
   if (!is_voter(m.from) || m.from == config_.id) return;
   if (m.term > term_) {
     if (is_vote_request(m.type) && config_.check_quorum && leader_ != 0 &&
-        election_elapsed_ < config_.election_ticks) {
+        election_elapsed_ < config_.election_ticks && m.context != kForcedCampaign) {
       return;  // we heard from a leader within the timeout: keep following it
     }
     if (m.type == Message::Type::pre_vote) {
@@ -312,6 +318,11 @@ void RaftCore::step_follower(const Message& m) {
       election_elapsed_ = 0;
       leader_ = m.from;
       handle_heartbeat(m);
+      break;
+    case Message::Type::timeout_now:
+      // The leader hands over: campaign now, without a pre-vote, and ask the
+      // others to set their leader lease aside for it.
+      become_candidate(true);
       break;
     default:
       break;
@@ -444,6 +455,7 @@ void RaftCore::handle_append_response(const Message& m) {
     pr.next = pr.match + 1;
   }
   if (maybe_commit()) broadcast_append();
+  if (transferee_ == m.from && pr.match == last_index()) send_timeout_now(m.from);
   // Keep the pipe full: send what the follower still lacks.
   while (pr.next <= last_index()) {
     const auto before = pr.next;
@@ -613,6 +625,25 @@ std::string RaftCore::describe() const {
          " inflight=" + std::to_string(pr.inflight.size()) + (pr.snapshot_pending ? " snapshot" : "") + "]";
   }
   return s;
+}
+
+bool RaftCore::transfer_leadership(NodeId to) {
+  if (role_ != Role::leader || to == config_.id || !progress_.count(to)) return false;
+  transferee_ = to;
+  transfer_elapsed_ = 0;
+  if (progress_[to].match == last_index()) {
+    send_timeout_now(to);
+  } else {
+    send_append(to);
+  }
+  return true;
+}
+
+void RaftCore::send_timeout_now(NodeId to) {
+  Message m;
+  m.type = Message::Type::timeout_now;
+  m.to = to;
+  send(std::move(m));
 }
 
 void RaftCore::snapshot_failed(NodeId to) {

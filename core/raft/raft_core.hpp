@@ -77,6 +77,11 @@ class RaftCore {
   bool restore_snapshot(Index index, Term term, NodeId from);
   // Leader: the snapshot for `to` failed; try again later.
   void snapshot_failed(NodeId to);
+  // Leader: hands leadership to `to` once its log is caught up; proposals are
+  // refused meanwhile. Gives up after an election timeout. False if this node
+  // does not lead or `to` is not another voter.
+  bool transfer_leadership(NodeId to);
+  NodeId transferee() const { return transferee_; }
 
   Role role() const { return role_; }
   Term term() const { return term_; }
@@ -117,7 +122,7 @@ class RaftCore {
 
   void become_follower(Term term, NodeId leader);
   void become_pre_candidate();
-  void become_candidate();
+  void become_candidate(bool forced = false);
   void become_leader();
   void reset(Term term);
   void reset_election_timeout();
@@ -126,6 +131,9 @@ class RaftCore {
   bool log_up_to_date(Term log_term, Index index) const;
 
   void send(Message m);
+  void send_timeout_now(NodeId to);
+  // Vote requests with this context come from a campaign the leader asked for.
+  static constexpr std::uint64_t kForcedCampaign = 1;
   void send_append(NodeId to);
   void broadcast_append();
   void broadcast_heartbeat(std::uint64_t context);
@@ -166,6 +174,9 @@ class RaftCore {
   std::vector<std::uint64_t> reads_before_commit_;  // leader: reads awaiting its first commit
   std::vector<ReadState> read_states_;
   std::uint64_t ticks_ = 0;
+  NodeId transferee_ = 0;  // leader: where leadership is being handed
+  int transfer_elapsed_ = 0;
+  bool forced_campaign_ = false;  // candidate: started by timeout_now (ignores leases)
 };
 
 }  // namespace acord::raft

@@ -57,6 +57,9 @@ struct Message {
     // that would do; the node sends a snapshot at or after it (outside Raft's
     // messages, in chunks) and the follower answers with an append_response.
     snapshot,
+    // Leadership transfer (§3.10 of Ongaro's thesis): the leader tells a
+    // caught-up follower to start an election now.
+    timeout_now,
   };
   Type type = Type::append;
   NodeId from = 0, to = 0;

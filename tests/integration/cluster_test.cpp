@@ -242,3 +242,32 @@ TEST_CASE("cluster: a member behind the trimmed log, or with an empty disk, catc
   REQUIRE(put(c.members[writer]->kv(), "after", "x").ok());
   CHECK(caught_up("after", "x"));
 }
+
+TEST_CASE("cluster: etcdctl move-leader hands leadership to another member", "[cluster][raft][transfer]") {
+  TestCluster c(3);
+  const int leader = c.wait_leader();
+  REQUIRE(leader >= 0);
+  const int target = (leader + 1) % 3;
+  StatusResponse st;
+  REQUIRE(c.members[target]->maintenance().Status(ctx().get(), StatusRequest{}, &st).ok());
+  const auto target_id = st.header().member_id();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(target_id));
+  // etcdctl finds the leader among the endpoints it is given.
+  std::string endpoints;
+  for (auto& m : c.members) endpoints += (endpoints.empty() ? "" : ",") + m->endpoint();
+  auto moved = etcdctl(endpoints, {"move-leader", hex});
+  INFO(moved.out << moved.err);
+  CHECK(moved.exit_code == 0);
+  CHECK_THAT(moved.out, Catch::Contains("Leadership transferred"));
+  CHECK(c.wait_leader() == target);
+  // A follower refuses, as etcd does.
+  MoveLeaderRequest r;
+  r.set_targetid(target_id);
+  MoveLeaderResponse out;
+  auto refused = c.members[leader]->maintenance().MoveLeader(ctx().get(), r, &out);
+  CHECK(refused.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(refused.error_message() == "etcdserver: not leader");
+  // And writes go on.
+  CHECK(put(c.members[leader]->kv(), "after-move", "1").ok());
+}

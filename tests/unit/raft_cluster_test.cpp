@@ -203,3 +203,32 @@ TEST_CASE("a new leader serves reads only once an entry of its term committed", 
   CHECK(net.reads[next][0].context == 11);
   CHECK(net[next].term_at(net.reads[next][0].index) == net[next].term());
 }
+
+TEST_CASE("leadership transfer: a caught-up follower takes over at once, a lagging one after catching up", "[raft][cluster][transfer]") {
+  Net net(3);
+  net[1].campaign();
+  net.settle();
+  REQUIRE(net.leader() == 1);
+  REQUIRE(net[1].propose("x") == ProposeResult::ok);
+  net.settle();
+  REQUIRE(net[1].transfer_leadership(2));
+  CHECK(net[1].propose("during") == ProposeResult::not_leader);  // refused while handing over
+  net.settle();
+  CHECK(net.leader() == 2);
+  CHECK(net[2].term() == 2);
+  CHECK(net[1].leader() == 2);
+  CHECK(net[3].leader() == 2);
+
+  // Member 3 misses entries, then is chosen: it is caught up first.
+  net.isolated.insert(3);
+  for (int i = 0; i < 5; ++i) REQUIRE(net[2].propose("y" + std::to_string(i)) == ProposeResult::ok);
+  net.settle();
+  net.isolated.clear();
+  REQUIRE(net[2].transfer_leadership(3));
+  net.settle();
+  net.tick_all(2);
+  CHECK(net.leader() == 3);
+  CHECK(net[3].last_index() == net[2].last_index());
+  CHECK_FALSE(net[3].transfer_leadership(3));  // not to itself
+  CHECK_FALSE(net[1].transfer_leadership(2));  // only a leader hands over
+}
