@@ -11,69 +11,12 @@
 #include <optional>
 #include <thread>
 
-#include "server.hpp"
+#include "test_cluster.hpp"
 
 using namespace acord::test;
 using namespace etcdserverpb;
 
 namespace {
-
-// Fast timers keep the tests short; the protocol is the same.
-const std::vector<std::string> fast_timers = {"--heartbeat-interval", "50", "--election-timeout", "500"};
-
-struct TestCluster {
-  std::vector<std::unique_ptr<Server>> members;
-
-  explicit TestCluster(int n, std::vector<std::string> flags = {}) {
-    std::vector<int> client(n), peer(n);
-    std::string initial;
-    for (int i = 0; i < n; ++i) {
-      client[i] = free_port();
-      peer[i] = free_port();
-      initial += (i ? "," : "") + name(i) + "=http://127.0.0.1:" + std::to_string(peer[i]);
-    }
-    for (int i = 0; i < n; ++i) {
-      ServerOptions o;
-      o.name = name(i);
-      o.client_port = client[i];
-      o.peer_port = peer[i];
-      o.peer_url = "http://127.0.0.1:" + std::to_string(peer[i]);
-      o.initial_cluster = initial;
-      o.extra_flags = fast_timers;
-      o.extra_flags.insert(o.extra_flags.end(), flags.begin(), flags.end());
-      o.wait_ready = false;
-      members.push_back(std::make_unique<Server>(o));
-    }
-    for (auto& m : members) REQUIRE(m->wait_ready(std::chrono::seconds(30)));
-  }
-  static std::string name(int i) { return "m" + std::to_string(i + 1); }
-
-  // The index of the member every running member names as leader, or -1.
-  int leader() {
-    std::uint64_t agreed = 0;
-    for (auto& m : members) {
-      if (!m->running()) continue;
-      StatusResponse s;
-      if (!m->maintenance().Status(ctx(std::chrono::seconds(1)).get(), StatusRequest{}, &s).ok()) return -1;
-      if (s.leader() == 0 || (agreed != 0 && s.leader() != agreed)) return -1;
-      agreed = s.leader();
-    }
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      StatusResponse s;
-      if (members[i]->running() &&
-          members[i]->maintenance().Status(ctx(std::chrono::seconds(1)).get(), StatusRequest{}, &s).ok() &&
-          s.header().member_id() == agreed) {
-        return static_cast<int>(i);
-      }
-    }
-    return -1;
-  }
-  int wait_leader() {
-    int l = -1;
-    wait_until([&] { return (l = leader()) >= 0; }, std::chrono::seconds(20), std::chrono::milliseconds(100));
-    return l;
-  }
-};
 
 grpc::Status put(KV::Stub& kv, const std::string& key, const std::string& value, PutResponse* out = nullptr) {
   PutRequest r;

@@ -1,0 +1,82 @@
+#pragma once
+// A cluster of real server processes (acord, or etcd as the oracle) on
+// loopback ports, started with etcd's flags.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server.hpp"
+
+namespace acord::test {
+
+// Fast timers keep the tests short; the protocol is the same.
+inline const std::vector<std::string> fast_timers = {"--heartbeat-interval", "50", "--election-timeout", "500"};
+
+struct TestCluster {
+  std::vector<std::unique_ptr<Server>> members;
+  std::vector<int> client_ports, peer_ports;
+  std::string endpoints() const {
+    std::string e;
+    for (const auto& m : members) e += (e.empty() ? "" : ",") + m->endpoint();
+    return e;
+  }
+
+  // Ports may be given (to start another cluster on the same ones).
+  explicit TestCluster(int n, std::vector<std::string> flags = {}, std::string binary = acord_binary(),
+                       std::vector<int> client = {}, std::vector<int> peer = {}) {
+    if (client.empty()) {
+      for (int i = 0; i < n; ++i) client.push_back(free_port());
+      for (int i = 0; i < n; ++i) peer.push_back(free_port());
+    }
+    client_ports = client;
+    peer_ports = peer;
+    std::string initial;
+    for (int i = 0; i < n; ++i) {
+      initial += (i ? "," : "") + name(i) + "=http://127.0.0.1:" + std::to_string(peer[i]);
+    }
+    for (int i = 0; i < n; ++i) {
+      ServerOptions o;
+      o.binary = binary;
+      o.name = name(i);
+      o.client_port = client[i];
+      o.peer_port = peer[i];
+      o.peer_url = "http://127.0.0.1:" + std::to_string(peer[i]);
+      o.initial_cluster = initial;
+      o.extra_flags = fast_timers;
+      o.extra_flags.insert(o.extra_flags.end(), flags.begin(), flags.end());
+      o.wait_ready = false;
+      members.push_back(std::make_unique<Server>(o));
+    }
+    for (auto& m : members) REQUIRE(m->wait_ready(std::chrono::seconds(30)));
+  }
+  static std::string name(int i) { return "m" + std::to_string(i + 1); }
+
+  // The index of the member every running member names as leader, or -1.
+  int leader() {
+    std::uint64_t agreed = 0;
+    for (auto& m : members) {
+      if (!m->running()) continue;
+      etcdserverpb::StatusResponse s;
+      if (!m->maintenance().Status(ctx(std::chrono::seconds(1)).get(), etcdserverpb::StatusRequest{}, &s).ok()) return -1;
+      if (s.leader() == 0 || (agreed != 0 && s.leader() != agreed)) return -1;
+      agreed = s.leader();
+    }
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      etcdserverpb::StatusResponse s;
+      if (members[i]->running() &&
+          members[i]->maintenance().Status(ctx(std::chrono::seconds(1)).get(), etcdserverpb::StatusRequest{}, &s).ok() &&
+          s.header().member_id() == agreed) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+  int wait_leader() {
+    int l = -1;
+    wait_until([&] { return (l = leader()) >= 0; }, std::chrono::seconds(20), std::chrono::milliseconds(100));
+    return l;
+  }
+};
+
+
+}  // namespace acord::test
