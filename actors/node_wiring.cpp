@@ -1,6 +1,7 @@
 #include "actors/node_wiring.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include "actors/apply_actor.hpp"
 #include "actors/peer_transport.hpp"
@@ -107,7 +108,9 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   rc.voters = voter_ids(c);
   rc.election_ticks = std::max(1, c.election_timeout_ms / std::max(1, c.heartbeat_interval_ms));
   rc.heartbeat_ticks = 1;
-  rc.seed = node.identity.member_id;
+  // Each start draws a fresh seed: members (and restarts) must not share
+  // election timeouts, or their elections split again and again.
+  rc.seed = std::random_device{}() ^ (static_cast<std::uint64_t>(std::random_device{}()) << 32);
   auto core = std::make_shared<raft::RaftCore>(rc, std::move(restored));
 
   node.storage = detached_storage ? sys.spawn<caf::detached>(storage_actor, &store) : sys.spawn(storage_actor, &store);

@@ -111,6 +111,10 @@ void on_role_change(Self* self) {
     }
   }
   const bool leader = st.args.core->role() == raft::Role::leader;
+  if (leader != st.was_leader) {
+    log_info(std::string(leader ? "became leader" : "stepped down as leader") + " at term " +
+             std::to_string(st.args.core->term()));
+  }
   if (leader && !st.was_leader) {
     for (auto p : st.args.on_leadership) {
       p.id = st.next_id++;

@@ -26,7 +26,9 @@ RaftCore::RaftCore(Config config, Restored restored)
       commit_(restored.hard_state.commit),
       applied_(restored.applied),
       last_hard_state_(restored.hard_state),
-      rng_(config_.seed ^ config_.id) {
+      // Mixed so that no seed cancels the id out: members must not share
+      // their election timeouts (§5.2).
+      rng_(config_.seed ^ (config_.id * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL)) {
   stable_ = last_index();
   // A commit index beyond the log can only come from a damaged store; never
   // claim more than we hold.

@@ -148,3 +148,22 @@ TEST_CASE("messages from nodes outside the configuration are ignored", "[raft]")
   CHECK(d.core.role() == Role::leader);
   CHECK(d.core.term() == 1);
 }
+
+TEST_CASE("§5.2 members given the same seed still draw different election timeouts", "[raft]") {
+  // A node seeded with its own id once cancelled the seed out, so every member
+  // timed out together and split every vote.
+  auto timeout_of = [](NodeId id, std::uint64_t seed) {
+    RaftCore core(Config{id, {1, 2, 3}, 10, 1, seed}, Restored{});
+    int ticks = 0;
+    while (core.role() == Role::follower && ticks < 100) {
+      core.tick();
+      ++ticks;
+    }
+    return ticks;
+  };
+  // The same seed on three members: their timeouts differ.
+  const int a = timeout_of(1, 7), b = timeout_of(2, 7), c = timeout_of(3, 7);
+  CHECK_FALSE((a == b && b == c));
+  // Seeding each member with its own id (the old bug) must not make them equal.
+  CHECK_FALSE((timeout_of(1, 1) == timeout_of(2, 2) && timeout_of(2, 2) == timeout_of(3, 3)));
+}

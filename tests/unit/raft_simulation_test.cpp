@@ -70,7 +70,7 @@ std::uint64_t run_one(int members, std::uint64_t seed, std::uint64_t safety_step
 
 TEST_CASE("simulation: 3 and 5 members keep Raft's safety properties under faults, and recover", "[raft][sim]") {
   const auto only = env_or("ACORD_SIM_SEED", 0);
-  const auto runs = env_or("ACORD_SIM_RUNS", 1500);
+  const auto runs = env_or("ACORD_SIM_RUNS", 2500);
   const auto steps = env_or("ACORD_SIM_STEPS", 2000);
   if (only != 0) {
     run_one(3, only, steps);
