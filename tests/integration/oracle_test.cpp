@@ -93,10 +93,16 @@ void expect_same(const Server& etcd, const Server& acord, const std::vector<std:
 }
 
 // An etcd and an acord started with the same flags (so the same ids).
+ServerOptions options_for(const std::string& binary, const std::string& peer) {
+  ServerOptions o;
+  o.binary = binary;
+  o.peer_url = peer;
+  return o;
+}
 struct Pair {
   std::string peer = "http://127.0.0.1:" + std::to_string(free_port());
-  Server etcd{ServerOptions{etcd_binary(), "default", peer, {}}};
-  Server acord{ServerOptions{acord_binary(), "default", peer, {}}};
+  Server etcd{options_for(etcd_binary(), peer)};
+  Server acord{options_for(acord_binary(), peer)};
 };
 
 }  // namespace
