@@ -1,6 +1,6 @@
 #include "actors/raft_actor.hpp"
 
-#include <msgpack.hpp>
+#include "protocol/msgpack_tuple.hpp"
 
 #include "actors/log.hpp"
 #include "core/cluster/cluster_identity.hpp"
@@ -25,19 +25,12 @@ void reply_error(Self* self, const caf::actor& to, std::uint64_t id, ApiError e)
 
 template <class... Ts>
 std::string pack(const Ts&... xs) {
-  msgpack::sbuffer buf;
-  msgpack::pack(buf, std::make_tuple(xs...));
-  return std::string(buf.data(), buf.size());
+  return protocol::pack_tuple(std::make_tuple(xs...));
 }
 
 template <class Tuple>
 std::optional<Tuple> unpack(const std::string& bytes) {
-  try {
-    auto h = msgpack::unpack(bytes.data(), bytes.size());
-    return h.get().as<Tuple>();
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  return protocol::unpack_tuple<Tuple>(bytes);
 }
 
 void process_ready(Self* self);

@@ -1,28 +1,21 @@
 #include "protocol/proposal.hpp"
 
-#include <msgpack.hpp>
+#include "protocol/msgpack_tuple.hpp"
 
 namespace acord::protocol {
 namespace {
 
-// Records travel as msgpack arrays, version first.
 template <class T>
 std::string pack(const T& fields) {
-  msgpack::sbuffer buf;
-  msgpack::pack(buf, fields);
-  return std::string(buf.data(), buf.size());
+  return pack_tuple(fields);
 }
 
+// Records travel as msgpack arrays, version first; another version is refused.
 template <class Tuple>
 std::optional<Tuple> unpack(const std::string& bytes, std::uint8_t expected_version) {
-  try {
-    auto handle = msgpack::unpack(bytes.data(), bytes.size());
-    Tuple t = handle.get().as<Tuple>();
-    if (std::get<0>(t) != expected_version) return std::nullopt;
-    return t;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  auto t = unpack_tuple<Tuple>(bytes);
+  if (!t || std::get<0>(*t) != expected_version) return std::nullopt;
+  return t;
 }
 
 using MemberTuple = std::tuple<std::uint64_t, std::string, std::vector<std::string>, std::vector<std::string>>;

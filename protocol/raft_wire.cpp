@@ -1,6 +1,6 @@
 #include "protocol/raft_wire.hpp"
 
-#include <msgpack.hpp>
+#include "protocol/msgpack_tuple.hpp"
 
 namespace acord::protocol {
 namespace {
@@ -15,20 +15,14 @@ std::string encode(const raft::Message& m) {
   std::vector<EntryTuple> entries;
   entries.reserve(m.entries.size());
   for (const auto& e : m.entries) entries.emplace_back(e.term, e.index, static_cast<std::uint8_t>(e.type), e.data);
-  msgpack::sbuffer buf;
-  msgpack::pack(buf, MessageTuple{raft_message_version, static_cast<std::uint8_t>(m.type), m.from, m.to, m.term,
-                                  m.log_term, m.index, m.commit, m.reject, m.reject_hint, m.context, entries});
-  return std::string(buf.data(), buf.size());
+  return pack_tuple(MessageTuple{raft_message_version, static_cast<std::uint8_t>(m.type), m.from, m.to, m.term,
+                                 m.log_term, m.index, m.commit, m.reject, m.reject_hint, m.context, entries});
 }
 
 std::optional<raft::Message> decode_raft_message(const std::string& bytes) {
-  MessageTuple t;
-  try {
-    auto handle = msgpack::unpack(bytes.data(), bytes.size());
-    t = handle.get().as<MessageTuple>();
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  auto decoded = unpack_tuple<MessageTuple>(bytes);
+  if (!decoded) return std::nullopt;
+  auto& t = *decoded;
   if (std::get<0>(t) != raft_message_version || std::get<1>(t) > last_message_type) return std::nullopt;
   raft::Message m;
   m.type = static_cast<raft::Message::Type>(std::get<1>(t));

@@ -1,6 +1,6 @@
 #include "storage/codec.hpp"
 
-#include <msgpack.hpp>
+#include "protocol/msgpack_tuple.hpp"
 
 namespace acord::storage {
 namespace {
@@ -9,21 +9,14 @@ constexpr std::uint8_t format_version = 1;
 
 template <class... Ts>
 std::string pack(const Ts&... fields) {
-  msgpack::sbuffer buf;
-  msgpack::pack(buf, std::make_tuple(format_version, fields...));
-  return std::string(buf.data(), buf.size());
+  return protocol::pack_tuple(std::make_tuple(format_version, fields...));
 }
 
 template <class... Ts>
 std::optional<std::tuple<std::uint8_t, Ts...>> unpack(const std::string& v) {
-  try {
-    auto handle = msgpack::unpack(v.data(), v.size());
-    auto t = handle.get().as<std::tuple<std::uint8_t, Ts...>>();
-    if (std::get<0>(t) != format_version) return std::nullopt;
-    return t;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  auto t = protocol::unpack_tuple<std::tuple<std::uint8_t, Ts...>>(v);
+  if (!t || std::get<0>(*t) != format_version) return std::nullopt;
+  return t;
 }
 
 void put_be(std::string& out, std::uint64_t v) {

@@ -1,6 +1,6 @@
 #include "storage/snapshot.hpp"
 
-#include <msgpack.hpp>
+#include "protocol/msgpack_tuple.hpp"
 
 namespace acord::storage {
 namespace {
@@ -12,20 +12,13 @@ std::string encode(const Snapshot& s) {
   std::vector<std::pair<std::string, std::string>> records;
   records.reserve(s.records.size());
   for (const auto& r : s.records) records.emplace_back(revision_key(r.revision), encode(r));
-  msgpack::sbuffer buf;
-  msgpack::pack(buf, SnapshotTuple{snapshot_version, encode(s.state), records});
-  return std::string(buf.data(), buf.size());
+  return protocol::pack_tuple(SnapshotTuple{snapshot_version, encode(s.state), records});
 }
 
 std::optional<Snapshot> decode_snapshot(const std::string& bytes) {
-  SnapshotTuple t;
-  try {
-    auto h = msgpack::unpack(bytes.data(), bytes.size());
-    t = h.get().as<SnapshotTuple>();
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (std::get<0>(t) != snapshot_version) return std::nullopt;
+  auto decoded = protocol::unpack_tuple<SnapshotTuple>(bytes);
+  if (!decoded || std::get<0>(*decoded) != snapshot_version) return std::nullopt;
+  auto& t = *decoded;
   auto state = decode_apply_state(std::get<1>(t));
   if (!state) return std::nullopt;
   Snapshot s;

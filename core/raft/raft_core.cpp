@@ -97,14 +97,19 @@ void RaftCore::become_pre_candidate() {
     become_candidate();
     return;
   }
+  request_votes(Message::Type::pre_vote, term_ + 1, 0);
+}
+
+void RaftCore::request_votes(Message::Type type, Term term, std::uint64_t context) {
   for (NodeId to : config_.voters) {
     if (to == config_.id) continue;
     Message m;
-    m.type = Message::Type::pre_vote;
+    m.type = type;
     m.to = to;
-    m.term = term_ + 1;
+    m.term = term;
     m.index = last_index();
     m.log_term = last_term();
+    m.context = context;
     send(std::move(m));
   }
 }
@@ -120,16 +125,7 @@ void RaftCore::become_candidate(bool forced) {
     become_leader();
     return;
   }
-  for (NodeId to : config_.voters) {
-    if (to == config_.id) continue;
-    Message m;
-    m.type = Message::Type::vote;
-    m.to = to;
-    m.index = last_index();
-    m.log_term = last_term();
-    m.context = forced ? kForcedCampaign : 0;
-    send(std::move(m));
-  }
+  request_votes(Message::Type::vote, term_, forced ? kForcedCampaign : 0);
 }
 
 void RaftCore::become_leader() {

@@ -132,6 +132,7 @@ class RaftCore {
 
   void send(Message m);
   void send_timeout_now(NodeId to);
+  void request_votes(Message::Type type, Term term, std::uint64_t context);
   // Vote requests with this context come from a campaign the leader asked for.
   static constexpr std::uint64_t kForcedCampaign = 1;
   void send_append(NodeId to);
