@@ -48,6 +48,9 @@ inline constexpr int election_timeout_min_heartbeats = 5;
 static_assert(election_timeout_ms_default >= election_timeout_min_heartbeats * heartbeat_interval_ms_default,
               "an election must outlast several heartbeats");
 
+// The longest lease etcd grants, in seconds (etcd: lease.MaxLeaseTTL).
+inline constexpr std::int64_t lease_ttl_s_max = 9000000000;
+
 // A snapshot travels to a lagging member in frames of this size.
 inline constexpr std::size_t snapshot_chunk_bytes = 1 << 20;
 

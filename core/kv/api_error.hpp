@@ -63,6 +63,8 @@ inline ApiError too_many_requests() {
   return {StatusCode::resource_exhausted, "etcdserver: too many requests"};
 }
 inline ApiError lease_not_found() { return {StatusCode::not_found, "etcdserver: requested lease not found"}; }
+inline ApiError lease_exists() { return {StatusCode::failed_precondition, "etcdserver: lease already exists"}; }
+inline ApiError lease_ttl_too_large() { return {StatusCode::out_of_range, "etcdserver: too large lease TTL"}; }
 inline ApiError no_leader() { return {StatusCode::unavailable, "etcdserver: no leader"}; }
 inline ApiError timeout() { return {StatusCode::unavailable, "etcdserver: request timed out"}; }
 inline ApiError stopped() { return {StatusCode::unavailable, "etcdserver: server stopped"}; }
