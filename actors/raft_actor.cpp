@@ -242,8 +242,20 @@ void process_ready(Self* self) {
     ws->entries = rd->entries;
     ws->sync = true;  // Raft's promise: durable before it counts, and before anyone hears of it
     st.persisting = true;
+    const bool same_term_and_vote =
+        !rd->hard_state || (rd->hard_state->term == st.durable_term && rd->hard_state->vote == st.durable_vote);
+    if (core.role() == raft::Role::leader && same_term_and_vote) {
+      // The leader's appends go out now; its own write and the followers'
+      // writes overlap. Its own entries count toward commit only once durable.
+      send_messages(self, std::move(rd->messages));
+      rd->messages.clear();
+    }
     self->request(st.args.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([=](bool) {
       self->state.persisting = false;
+      if (rd->hard_state) {
+        self->state.durable_term = rd->hard_state->term;
+        self->state.durable_vote = rd->hard_state->vote;
+      }
       send_messages(self, std::move(rd->messages));
       self->state.args.core->advance(*rd);
       forget_applied(self->state);
@@ -285,6 +297,8 @@ void expire(Self* self) {
 
 caf::behavior raft_actor(Self* self, RaftActorArgs args) {
   self->state.args = std::move(args);
+  self->state.durable_term = self->state.args.core->term();
+  self->state.durable_vote = self->state.args.core->vote();
   self->delayed_send(self, std::chrono::milliseconds(self->state.args.tick_ms), tick_atom::value);
   return {
       [=](start_atom) {

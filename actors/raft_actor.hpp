@@ -37,6 +37,11 @@ struct RaftActorArgs {
 struct RaftActorState {
   RaftActorArgs args;
   bool persisting = false;
+  // The term and vote known durable: a leader may send its appends while
+  // their entries are still being written (Ongaro's thesis §10.2.1), but never
+  // a message carrying a term or vote that a crash could forget.
+  raft::Term durable_term = 0;
+  raft::NodeId durable_vote = 0;
   bool was_leader = false;
   bool published = false;  // this member's publish entry was applied
   bool publishing = false;
