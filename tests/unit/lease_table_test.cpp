@@ -34,7 +34,7 @@ TEST_CASE("revoke hands back the attached keys, and the lease is gone", "[lease]
   CHECK(t.revoke(7, &keys) == errors::lease_not_found());
 }
 
-TEST_CASE("only the leader expires leases; keep-alive extends by the full TTL", "[lease]") {
+TEST_CASE("only the leader expires leases - keep-alive extends by the full TTL", "[lease]") {
   LeaseTable t(1);
   REQUIRE(t.grant(1, 5, 0).ok());
   REQUIRE(t.grant(2, 10, 0).ok());

@@ -110,7 +110,7 @@ TEST_CASE("PreVote: a member cut off and back neither raises terms nor deposes t
   CHECK(net[3].leader() == 1);
 }
 
-TEST_CASE("CheckQuorum: a leader cut off from the majority steps down; the majority elects another", "[raft][cluster]") {
+TEST_CASE("CheckQuorum: a leader cut off from the majority steps down - the majority elects another", "[raft][cluster]") {
   Net net(3);
   net[1].campaign();
   net.settle();
