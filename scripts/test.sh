@@ -10,6 +10,16 @@ scripts/install-deps.sh
 scripts/build.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# Every Catch2 test case must be one CTest test: a name CMake splits (";") would
+# run a filter that matches nothing, and pass.
+for suite in unit integration; do
+  cases=$(build/tests/${suite}_tests --list-test-names-only 2>/dev/null | grep -c '^[^ ]' || true)
+  registered=$(ctest --test-dir build -N -R "^${suite}:" | grep -c "Test *#" || true)
+  if [[ $cases != "$registered" ]]; then
+    echo "$suite: $cases test cases but $registered CTest tests (a test name with ';'?)"
+    exit 1
+  fi
+done
 # Integration tests start servers: one test at a time on this 2-core machine.
 status=0
 ctest --test-dir build --output-on-failure --timeout 600 "$@" 2>&1 | tee "$log" || status=$?
