@@ -193,6 +193,14 @@ void receive_snapshot_chunk(Self* self, raft::NodeId from, const std::string& fr
   if (in.index != index || in.from != from || in.bytes.size() != offset || offset + bytes.size() > total) return;
   in.bytes += bytes;
   if (in.bytes.size() < in.total) return;
+  if (index <= st.args.core->commit_index()) {
+    // Already this far (a late or repeated snapshot): installing it would
+    // throw away log entries this node holds. Just tell the leader.
+    st.incoming = RaftActorState::IncomingSnapshot{};
+    st.args.core->restore_snapshot(index, term, from);
+    process_ready(self);
+    return;
+  }
   in.installing = true;
   auto data = std::make_shared<std::string>(std::move(in.bytes));
   self->request(st.args.apply, caf::infinite, install_atom::value, index, term, SnapshotBytesPtr(data))
