@@ -179,6 +179,9 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
             self->send(waiter->session, result_atom::value, waiter->proposal_id, result);
           }
         }
+        // The events of this batch are for watchers; until the watch actor
+        // exists (#4) they are dropped here, so they do not pile up.
+        st.applier->take_events();
         persist(self);
         // Reads waiting for this applied index can be answered now.
         auto end = st.held_reads.upper_bound(st.state.applied_index);

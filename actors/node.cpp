@@ -54,7 +54,6 @@ Node::~Node() {
 
 void Node::submit(CallPtr call) { impl_->system->spawn(session_actor, impl_->actors.sessions, std::move(call)); }
 
-bool Node::single_member() const { return !impl_->actors.transport; }
 std::uint64_t Node::member_id() const { return impl_->actors.identity.member_id; }
 std::uint64_t Node::cluster_id() const { return impl_->actors.identity.cluster_id; }
 

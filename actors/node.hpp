@@ -43,7 +43,6 @@ class Node {
   void submit(CallPtr call);
 
   std::uint64_t member_id() const;
-  bool single_member() const;
   std::uint64_t cluster_id() const;
 
   struct Impl;

@@ -644,11 +644,6 @@ void RaftCore::send_timeout_now(NodeId to) {
   send(std::move(m));
 }
 
-void RaftCore::snapshot_failed(NodeId to) {
-  auto it = progress_.find(to);
-  if (it != progress_.end()) it->second.snapshot_pending = false;
-}
-
 void RaftCore::trim(Index index) {
   index = std::min(index, applied_);
   if (index < first_index_) return;

@@ -75,8 +75,6 @@ class RaftCore {
   // Returns false (and changes nothing but answering the leader with its
   // commit index) if the snapshot is not newer than what this node committed.
   bool restore_snapshot(Index index, Term term, NodeId from);
-  // Leader: the snapshot for `to` failed; try again later.
-  void snapshot_failed(NodeId to);
   // Leader: hands leadership to `to` once its log is caught up; proposals are
   // refused meanwhile. Gives up after an election timeout. False if this node
   // does not lead or `to` is not another voter.
