@@ -109,6 +109,13 @@ void serve_read(ApplyActorState& st, const ReadRequest& r, caf::response_promise
   rp.deliver(ResultPtr(result));
 }
 
+// Reads waiting for an applied index this node has now reached.
+void serve_held_reads(ApplyActorState& st) {
+  auto end = st.held_reads.upper_bound(st.state.applied_index);
+  for (auto it = st.held_reads.begin(); it != end; ++it) serve_read(st, *it->second.first, it->second.second);
+  st.held_reads.erase(st.held_reads.begin(), end);
+}
+
 void persist(Self* self) {
   auto& st = self->state;
   st.state.current_revision = st.store.current_revision();
@@ -184,9 +191,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         st.applier->take_events();
         persist(self);
         // Reads waiting for this applied index can be answered now.
-        auto end = st.held_reads.upper_bound(st.state.applied_index);
-        for (auto it = st.held_reads.begin(); it != end; ++it) serve_read(st, *it->second.first, it->second.second);
-        st.held_reads.erase(st.held_reads.begin(), end);
+        serve_held_reads(st);
       },
       // Acknowledgements of unsynced writes need no action.
       [](bool) {},
@@ -223,10 +228,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         ws->sync = true;
         auto rp = self->make_response_promise();
         self->request(st.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([=](bool) mutable {
-          auto& st = self->state;
-          auto end = st.held_reads.upper_bound(st.state.applied_index);
-          for (auto it = st.held_reads.begin(); it != end; ++it) serve_read(st, *it->second.first, it->second.second);
-          st.held_reads.erase(st.held_reads.begin(), end);
+          serve_held_reads(self->state);
           rp.deliver(true);
         });
         return rp;

@@ -16,11 +16,14 @@ std::uint64_t timeout_ticks(const RaftActorState& st) {
   return static_cast<std::uint64_t>(limits::request_timeout_ms / std::max(1, st.args.tick_ms));
 }
 
-void reply_error(Self* self, const caf::actor& to, std::uint64_t id, ApiError e) {
-  if (!to) return;
+ResultPtr result_of(ApiError e) {
   auto r = std::make_shared<Result>();
   r->error = std::move(e);
-  self->send(to, result_atom::value, id, r);
+  return r;
+}
+
+void reply_error(Self* self, const caf::actor& to, std::uint64_t id, ApiError e) {
+  if (to) self->send(to, result_atom::value, id, result_of(std::move(e)));
 }
 
 template <class... Ts>
@@ -71,12 +74,6 @@ void request_read_index(Self* self, std::uint64_t ctx) {
   } else {
     st.held_reads.push_back(ctx);
   }
-}
-
-ResultPtr result_of(ApiError e) {
-  auto r = std::make_shared<Result>();
-  r->error = std::move(e);
-  return r;
 }
 
 void on_role_change(Self* self) {

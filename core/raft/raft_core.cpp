@@ -584,30 +584,25 @@ void RaftCore::advance(const Ready& rd) {
 }
 
 bool RaftCore::restore_snapshot(Index index, Term term, NodeId from) {
-  if (index <= commit_) {
-    // Nothing to install: tell the leader how far this log is committed, so
-    // it resumes with appends from there.
-    Message r;
-    r.type = Message::Type::append_response;
-    r.to = from;
-    r.index = commit_;
-    send(std::move(r));
-    return false;
+  const bool installed = index > commit_;
+  if (installed) {
+    // The log starts afresh after the snapshot (the node's durable log does
+    // the same); the leader sends whatever follows.
+    log_.clear();
+    first_index_ = index + 1;
+    term_before_first_ = term;
+    commit_ = index;
+    applied_ = index;
+    stable_ = index;
   }
-  // The log starts afresh after the snapshot (the node's durable log does the
-  // same); the leader sends whatever follows.
-  log_.clear();
-  first_index_ = index + 1;
-  term_before_first_ = term;
-  commit_ = index;
-  applied_ = index;
-  stable_ = index;
+  // Either way the leader learns how far this log is committed, and resumes
+  // with appends from there.
   Message r;
   r.type = Message::Type::append_response;
   r.to = from;
-  r.index = index;
+  r.index = commit_;
   send(std::move(r));
-  return true;
+  return installed;
 }
 
 std::string RaftCore::describe() const {
