@@ -7,6 +7,7 @@
 #include "actors/peer_transport.hpp"
 #include "actors/raft_actor.hpp"
 #include "actors/storage_actor.hpp"
+#include "core/cluster/url.hpp"
 #include "core/limits.hpp"
 
 namespace acord::actors {
@@ -132,14 +133,8 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
     ta.cluster_id = node.identity.cluster_id;
     for (const auto& m : c.initial_cluster) {
       if (m.id == node.identity.member_id) continue;
-      PeerAddress a;
-      a.id = m.id;
-      const auto& url = m.peer_urls.front();  // scheme://host:port, checked by the flags
-      const auto host_start = url.find("://") + 3;
-      const auto colon = url.rfind(':');
-      a.host = url.substr(host_start, colon - host_start);
-      a.port = static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1)));
-      ta.peers.push_back(a);
+      const auto url = cluster::parse_url(m.peer_urls.front());  // checked by the flags already
+      ta.peers.push_back(PeerAddress{m.id, url.host, static_cast<std::uint16_t>(url.port)});
     }
     node.transport = sys.spawn(peer_transport, ta);
   }

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <stdexcept>
 
+#include "core/cluster/url.hpp"
 #include "core/limits.hpp"
 
 namespace acord::server {
@@ -26,31 +27,6 @@ std::vector<Url> parse_url_list(const std::string& flag, const std::string& list
 }
 
 }  // namespace
-
-Url parse_url(const std::string& text) {
-  Url u;
-  u.text = text;
-  auto sep = text.find("://");
-  if (sep == std::string::npos) throw std::invalid_argument("URL \"" + text + "\" has no scheme (want http://host:port)");
-  u.scheme = text.substr(0, sep);
-  if (u.scheme != "http") {
-    throw std::invalid_argument("URL \"" + text + "\": scheme " + u.scheme + " is not supported (only http)");
-  }
-  auto rest = text.substr(sep + 3);
-  if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0 || rest.find('/') != std::string::npos) {
-    throw std::invalid_argument("URL \"" + text + "\" must be scheme://host:port");
-  }
-  u.host = rest.substr(0, colon);
-  const auto port = rest.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
-    throw std::invalid_argument("URL \"" + text + "\" has an invalid port");
-  }
-  u.port = std::stoi(port);
-  return u;
-}
 
 ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message) {
   CLI::App app{"acord: a distributed coordination service that speaks etcd's v3 API", "acord"};

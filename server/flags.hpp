@@ -5,14 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "core/cluster/url.hpp"
+
 namespace acord::server {
 
-struct Url {
-  std::string scheme, host;
-  int port = 0;
-  std::string text;  // as given
-  std::string host_port() const { return host + ":" + std::to_string(port); }
-};
+using cluster::Url;
+using cluster::parse_url;
 
 struct Flags {
   std::string name = "default";
@@ -36,7 +34,5 @@ enum class ParseOutcome { run, exit_ok, exit_error };
 // exit_error, a one-line reason naming the bad flag or value.
 ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message);
 
-// "http://host:port" -> Url. Throws std::invalid_argument naming the problem.
-Url parse_url(const std::string& text);
 
 }  // namespace acord::server
