@@ -22,6 +22,11 @@ void finish_with(caf::event_based_actor* self, const CallPtr& call, const Result
   finish(self, call, r->error);
 }
 
+// Keeps a session alive while it waits on a request's response handler.
+caf::behavior waiting() {
+  return {[](timeout_atom) {}};
+}
+
 // The raft actor answers every proposal: with its result once applied, or
 // with "no leader" / "too many requests" / "request timed out".
 caf::behavior await_result(caf::event_based_actor* self, const CallPtr& call, std::uint64_t id) {
@@ -72,7 +77,7 @@ caf::behavior linearizable_read(caf::event_based_actor* self, const Ctx& ctx, co
         .then([=](raft::Index index) { read(self, ctx, call, index); },
               [=](caf::error&) { finish(self, call, errors::no_leader()); });
   }
-  return {[](timeout_atom) {}};
+  return waiting();
 }
 
 // etcd treats a read-only txn as serializable only if every op of both
@@ -142,11 +147,6 @@ void alarm_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& cal
     }
     finish(self, call, errors::ok());
   });
-}
-
-// Keeps a session alive while it waits on a request's response handler.
-caf::behavior waiting() {
-  return {[](timeout_atom) {}};
 }
 
 }  // namespace
