@@ -105,6 +105,20 @@ std::optional<ApplyState> decode_apply_state(const std::string& v) {
   return s;
 }
 
+std::string lease_key(std::int64_t id) {
+  std::string k;
+  put_be(k, static_cast<std::uint64_t>(id));
+  return k;
+}
+
+std::string encode(const LeaseRecord& l) { return pack(l.ttl_s); }
+
+std::optional<LeaseRecord> decode_lease(const std::string& key, const std::string& v) {
+  auto t = unpack<std::int64_t>(v);
+  if (!t || key.size() != 8) return std::nullopt;
+  return LeaseRecord{static_cast<std::int64_t>(get_be(key, 0)), std::get<1>(*t)};
+}
+
 std::string encode(const Identity& id) { return pack(id.member_id, id.cluster_id, id.name); }
 
 std::optional<Identity> decode_identity(const std::string& v) {

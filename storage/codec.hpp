@@ -21,6 +21,20 @@ struct ApplyState {
   std::string cluster_version;
 };
 
+// A granted lease as it is kept durably. Its keys are not stored with it:
+// each key's record names its lease, and the attachments are rebuilt from them.
+struct LeaseRecord {
+  std::int64_t id = 0;
+  std::int64_t ttl_s = 0;
+  friend bool operator==(const LeaseRecord& a, const LeaseRecord& b) { return a.id == b.id && a.ttl_s == b.ttl_s; }
+};
+
+// A change to the durable leases: grant (put) or revoke (remove).
+struct LeaseOp {
+  bool remove = false;
+  LeaseRecord lease;
+};
+
 // Who this data directory belongs to, written once at bootstrap.
 struct Identity {
   std::uint64_t member_id = 0;
@@ -48,6 +62,9 @@ std::string encode(const mvcc::Record& r);
 std::optional<mvcc::Record> decode_record(const std::string& key, const std::string& v);
 std::string encode(const ApplyState& s);
 std::optional<ApplyState> decode_apply_state(const std::string& v);
+std::string lease_key(std::int64_t id);
+std::string encode(const LeaseRecord& l);
+std::optional<LeaseRecord> decode_lease(const std::string& key, const std::string& v);
 std::string encode(const Identity& id);
 std::optional<Identity> decode_identity(const std::string& v);
 

@@ -14,12 +14,16 @@ bool MemoryStore::load(Loaded& out, std::string& error) {
   }
   out.apply_state = current_.apply_state;
   for (const auto& [rev, rec] : current_.mvcc) out.records.push_back(rec);
+  for (const auto& [id, l] : current_.leases) out.leases.push_back(l);
   return true;
 }
 
 bool MemoryStore::write(const WriteSet& w, std::string&) {
   auto& s = current_;
-  if (w.replace_mvcc) s.mvcc.clear();
+  if (w.replace_mvcc) {
+    s.mvcc.clear();
+    s.leases.clear();
+  }
   if (w.reset_log) {
     s.log.clear();
     s.log_start = *w.reset_log;
@@ -35,6 +39,13 @@ bool MemoryStore::write(const WriteSet& w, std::string&) {
       s.mvcc.erase(op.record.revision);
     } else {
       s.mvcc[op.record.revision] = op.record;
+    }
+  }
+  for (const auto& op : w.lease_ops) {
+    if (op.remove) {
+      s.leases.erase(op.lease.id);
+    } else {
+      s.leases[op.lease.id] = op.lease;
     }
   }
   if (w.apply_state) s.apply_state = *w.apply_state;

@@ -27,6 +27,7 @@ class MemoryStore final : public Store {
     LogStart log_start;
     std::map<raft::Index, raft::Entry> log;
     std::map<mvcc::Revision, mvcc::Record> mvcc;
+    std::map<std::int64_t, LeaseRecord> leases;
     ApplyState apply_state;
   };
   State current_, durable_;

@@ -8,8 +8,8 @@
 
 namespace acord::storage {
 namespace {
-enum Cf { raft_log = 0, raft_state = 1, mvcc_cf = 2, meta = 3 };
-const char* const cf_names[] = {"raft_log", "raft_state", "mvcc", "meta"};
+enum Cf { raft_log = 0, raft_state = 1, mvcc_cf = 2, meta = 3, lease_cf = 4 };
+const char* const cf_names[] = {"raft_log", "raft_state", "mvcc", "meta", "lease"};
 const char* const hard_state_key = "hard_state";
 const char* const log_start_key = "log_start";
 const char* const identity_key = "identity";
@@ -94,12 +94,21 @@ bool RocksStore::load(Loaded& out, std::string& error) {
     if (!r) return error = "damaged mvcc record", false;
     out.records.push_back(std::move(*r));
   }
+  it.reset(db_->NewIterator(rocksdb::ReadOptions(), cfs_[lease_cf]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto l = decode_lease(it->key().ToString(), it->value().ToString());
+    if (!l) return error = "damaged lease record", false;
+    out.leases.push_back(*l);
+  }
   return true;
 }
 
 bool RocksStore::write(const WriteSet& w, std::string& error) {
   rocksdb::WriteBatch batch;
-  if (w.replace_mvcc) batch.DeleteRange(cfs_[mvcc_cf], std::string(16, '\0'), std::string(17, '\xff'));
+  if (w.replace_mvcc) {
+    batch.DeleteRange(cfs_[mvcc_cf], std::string(16, '\0'), std::string(17, '\xff'));
+    batch.DeleteRange(cfs_[lease_cf], std::string(8, '\0'), std::string(9, '\xff'));
+  }
   if (w.reset_log) {
     batch.DeleteRange(cfs_[raft_log], index_key(0), index_key(~raft::Index{0}));
     batch.Put(cfs_[raft_state], log_start_key, encode(*w.reset_log));
@@ -121,6 +130,13 @@ bool RocksStore::write(const WriteSet& w, std::string& error) {
       batch.Delete(cfs_[mvcc_cf], revision_key(op.record.revision));
     } else {
       batch.Put(cfs_[mvcc_cf], revision_key(op.record.revision), encode(op.record));
+    }
+  }
+  for (const auto& op : w.lease_ops) {
+    if (op.remove) {
+      batch.Delete(cfs_[lease_cf], lease_key(op.lease.id));
+    } else {
+      batch.Put(cfs_[lease_cf], lease_key(op.lease.id), encode(op.lease));
     }
   }
   if (w.apply_state) batch.Put(cfs_[meta], apply_state_key, encode(*w.apply_state));

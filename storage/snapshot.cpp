@@ -4,15 +4,20 @@
 
 namespace acord::storage {
 namespace {
-constexpr std::uint8_t snapshot_version = 1;
-using SnapshotTuple = std::tuple<std::uint8_t, std::string, std::vector<std::pair<std::string, std::string>>>;
+// Version 2 added the leases.
+constexpr std::uint8_t snapshot_version = 2;
+using SnapshotTuple = std::tuple<std::uint8_t, std::string, std::vector<std::pair<std::string, std::string>>,
+                                 std::vector<std::pair<std::int64_t, std::int64_t>>>;
 }  // namespace
 
 std::string encode(const Snapshot& s) {
   std::vector<std::pair<std::string, std::string>> records;
   records.reserve(s.records.size());
   for (const auto& r : s.records) records.emplace_back(revision_key(r.revision), encode(r));
-  return protocol::pack_tuple(SnapshotTuple{snapshot_version, encode(s.state), records});
+  std::vector<std::pair<std::int64_t, std::int64_t>> leases;
+  leases.reserve(s.leases.size());
+  for (const auto& l : s.leases) leases.emplace_back(l.id, l.ttl_s);
+  return protocol::pack_tuple(SnapshotTuple{snapshot_version, encode(s.state), records, leases});
 }
 
 std::optional<Snapshot> decode_snapshot(const std::string& bytes) {
@@ -28,6 +33,7 @@ std::optional<Snapshot> decode_snapshot(const std::string& bytes) {
     if (!r) return std::nullopt;
     s.records.push_back(std::move(*r));
   }
+  for (const auto& [id, ttl] : std::get<3>(t)) s.leases.push_back(LeaseRecord{id, ttl});
   return s;
 }
 

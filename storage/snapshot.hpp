@@ -1,5 +1,5 @@
 #pragma once
-// A snapshot: the whole state machine (MVCC records and the applied state) as
+// A snapshot: the whole state machine (MVCC records, leases, applied state) as
 // of one applied index, as bytes that travel to a member too far behind the
 // leader's log. Versioned msgpack, built from the same record encodings the
 // data directory uses.
@@ -14,6 +14,7 @@ namespace acord::storage {
 struct Snapshot {
   ApplyState state;  // state.applied_index is the snapshot's index
   std::vector<mvcc::Record> records;
+  std::vector<LeaseRecord> leases;
 };
 
 std::string encode(const Snapshot& s);

@@ -28,6 +28,7 @@ struct Loaded {
   std::vector<raft::Entry> entries;  // log_start.first_index .. last
   ApplyState apply_state;
   std::vector<mvcc::Record> records;
+  std::vector<LeaseRecord> leases;
 };
 
 // One atomic write: everything in it lands together or not at all.
@@ -36,15 +37,17 @@ struct WriteSet {
   std::optional<raft::HardState> hard_state;
   std::vector<raft::Entry> entries;
   std::vector<mvcc::MirrorOp> mvcc_ops;
+  std::vector<LeaseOp> lease_ops;
   std::optional<ApplyState> apply_state;
   std::optional<LogStart> trim_log;  // delete entries below first_index
-  // Installing a snapshot: every MVCC record goes first (mvcc_ops then bring
-  // the snapshot's), and the log restarts empty after reset_log's point.
+  // Installing a snapshot: every MVCC record and lease goes first (mvcc_ops
+  // and lease_ops then bring the snapshot's), and the log restarts empty
+  // after reset_log's point.
   bool replace_mvcc = false;
   std::optional<LogStart> reset_log;
   bool sync = false;                 // durable before returning
   bool empty() const {
-    return !identity && !hard_state && entries.empty() && mvcc_ops.empty() && !apply_state && !trim_log &&
+    return !identity && !hard_state && entries.empty() && mvcc_ops.empty() && lease_ops.empty() && !apply_state && !trim_log &&
            !replace_mvcc && !reset_log;
   }
 };

@@ -59,9 +59,44 @@ std::int64_t quota_cost(const TxnRequest& r) { return std::max(ops_cost(r.succes
 
 bool txn_is_read_only(const TxnRequest& r) { return ops_read_only(r.success()) && ops_read_only(r.failure()); }
 
-KvApplier::KvApplier(mvcc::MvccStore& store, std::int64_t quota_bytes, std::function<bool(std::int64_t)> lease_exists)
-    : store_(store), quota_bytes_(quota_bytes), lease_exists_(std::move(lease_exists)) {
-  if (!lease_exists_) lease_exists_ = [](std::int64_t) { return false; };
+KvApplier::KvApplier(mvcc::MvccStore& store, std::int64_t quota_bytes, lease::LeaseTable* leases)
+    : store_(store), quota_bytes_(quota_bytes), leases_(leases) {}
+
+void KvApplier::end_write() {
+  auto ev = store_.end_write();
+  if (leases_ != nullptr) {
+    for (const auto& e : ev) {
+      const std::int64_t before = e.prev_kv ? e.prev_kv->lease : 0;
+      const std::int64_t after = e.type == mvcc::Event::Type::put ? e.kv.lease : 0;
+      if (before == after) continue;
+      if (before != 0) leases_->detach(before, e.kv.key);
+      if (after != 0) leases_->attach(after, e.kv.key);
+    }
+  }
+  events_.insert(events_.end(), std::make_move_iterator(ev.begin()), std::make_move_iterator(ev.end()));
+}
+
+ApiError KvApplier::lease_grant(const LeaseGrantRequest& r, LeaseGrantResponse& out, lease::Millis now) {
+  if (leases_ == nullptr) return errors::lease_not_found();
+  std::int64_t granted = 0;
+  if (auto e = leases_->grant(r.id(), r.ttl(), now, &granted); !e.ok()) return e;
+  out.set_id(r.id());
+  out.set_ttl(granted);
+  out.mutable_header()->set_revision(store_.current_revision());
+  return errors::ok();
+}
+
+ApiError KvApplier::lease_revoke(const LeaseRevokeRequest& r, LeaseRevokeResponse& out) {
+  std::vector<std::string> keys;
+  if (leases_ == nullptr) return errors::lease_not_found();
+  if (auto e = leases_->revoke(r.id(), &keys); !e.ok()) return e;
+  if (!keys.empty()) {
+    store_.begin_write();
+    for (const auto& k : keys) store_.delete_range(k, "");
+    end_write();
+  }
+  out.mutable_header()->set_revision(store_.current_revision());
+  return errors::ok();
 }
 
 std::vector<mvcc::Event> KvApplier::take_events() { return std::move(events_); }
@@ -136,7 +171,7 @@ ApiError KvApplier::range_in(const RangeRequest& r, RangeResponse& out) const {
 }
 
 ApiError KvApplier::put(const PutRequest& r, PutResponse& out) {
-  if (r.lease() != 0 && !lease_exists_(r.lease())) return errors::lease_not_found();
+  if (r.lease() != 0 && !lease_exists(r.lease())) return errors::lease_not_found();
   if (!admits(quota_cost(r))) return errors::no_space();
   if (r.ignore_value() || r.ignore_lease()) {
     mvcc::RangeResult rr;
@@ -145,8 +180,7 @@ ApiError KvApplier::put(const PutRequest& r, PutResponse& out) {
   }
   store_.begin_write();
   put_in(r, out);
-  auto ev = store_.end_write();
-  events_.insert(events_.end(), ev.begin(), ev.end());
+  end_write();
   return errors::ok();
 }
 
@@ -169,8 +203,7 @@ void KvApplier::put_in(const PutRequest& r, PutResponse& out) {
 ApiError KvApplier::delete_range(const DeleteRangeRequest& r, DeleteRangeResponse& out) {
   store_.begin_write();
   delete_in(r, out);
-  auto ev = store_.end_write();
-  events_.insert(events_.end(), ev.begin(), ev.end());
+  end_write();
   return errors::ok();
 }
 
@@ -236,7 +269,7 @@ ApiError KvApplier::check_path(const TxnRequest& r, const std::vector<bool>& pat
         store_.range(p.key(), "", {}, rr);
         if (rr.kvs.empty()) return errors::key_not_found();
       }
-      if (p.lease() != 0 && !lease_exists_(p.lease())) return errors::lease_not_found();
+      if (p.lease() != 0 && !lease_exists(p.lease())) return errors::lease_not_found();
     } else if (op.has_request_range()) {
       const auto rev = op.request_range().revision();
       if (rev > store_.current_revision()) return errors::future_revision();
@@ -280,8 +313,7 @@ ApiError KvApplier::txn(const TxnRequest& r, TxnResponse& out) {
   std::int64_t rev = store_.current_revision();
   if (writes) {
     if (store_.write_changed_anything()) rev = store_.write_revision();
-    auto ev = store_.end_write();
-    events_.insert(events_.end(), ev.begin(), ev.end());
+    end_write();
   }
   out.mutable_header()->set_revision(rev);
   return errors::ok();

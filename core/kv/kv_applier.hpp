@@ -8,10 +8,10 @@
 // and gets the same answers. Response headers get only their revision here;
 // the node fills in cluster, member and term.
 #include <cstdint>
-#include <functional>
 #include <vector>
 
 #include "core/kv/api_error.hpp"
+#include "core/lease/lease_table.hpp"
 #include "core/mvcc/mvcc_store.hpp"
 #include "etcdserverpb/rpc.pb.h"
 
@@ -19,16 +19,21 @@ namespace acord::kv {
 
 class KvApplier {
  public:
-  // `lease_exists` answers whether a lease id is granted (leases arrive in a
-  // later layer; until then no lease exists).
-  KvApplier(mvcc::MvccStore& store, std::int64_t quota_bytes,
-            std::function<bool(std::int64_t)> lease_exists = nullptr);
+  // `leases` holds the granted leases; keys put with a lease are attached to
+  // it here. Without a table no lease exists.
+  KvApplier(mvcc::MvccStore& store, std::int64_t quota_bytes, lease::LeaseTable* leases = nullptr);
 
   ApiError range(const etcdserverpb::RangeRequest& r, etcdserverpb::RangeResponse& out) const;
   ApiError put(const etcdserverpb::PutRequest& r, etcdserverpb::PutResponse& out);
   ApiError delete_range(const etcdserverpb::DeleteRangeRequest& r, etcdserverpb::DeleteRangeResponse& out);
   ApiError txn(const etcdserverpb::TxnRequest& r, etcdserverpb::TxnResponse& out);
   ApiError compact(const etcdserverpb::CompactionRequest& r, etcdserverpb::CompactionResponse& out);
+  // Leases, applied from the log: a grant's id was chosen before proposing
+  // (so every member grants the same one); a revocation deletes every key
+  // attached to the lease in one revision. `now` is this member's clock.
+  ApiError lease_grant(const etcdserverpb::LeaseGrantRequest& r, etcdserverpb::LeaseGrantResponse& out,
+                       lease::Millis now);
+  ApiError lease_revoke(const etcdserverpb::LeaseRevokeRequest& r, etcdserverpb::LeaseRevokeResponse& out);
 
   // The NOSPACE alarm: raised when a write would pass the quota; while it is
   // raised every write that adds data fails with "database space exceeded".
@@ -50,10 +55,14 @@ class KvApplier {
   void apply_path(const etcdserverpb::TxnRequest& r, const std::vector<bool>& path, std::size_t& at,
                   etcdserverpb::TxnResponse& out);
   bool admits(std::int64_t cost);
+  bool lease_exists(std::int64_t id) const { return leases_ != nullptr && leases_->exists(id); }
+  // Ends the open write: its events go to the watchers, and each key follows
+  // the lease it was last put with.
+  void end_write();
 
   mvcc::MvccStore& store_;
   std::int64_t quota_bytes_;
-  std::function<bool(std::int64_t)> lease_exists_;
+  lease::LeaseTable* leases_;
   bool no_space_ = false;
   std::vector<mvcc::Event> events_;
 };

@@ -14,6 +14,7 @@ ApiError LeaseTable::grant(LeaseId id, std::int64_t ttl_s, Millis now, std::int6
   l.ttl_s = std::max(ttl_s, min_ttl_s_);
   l.expiry = now + l.ttl_s * 1000;
   if (granted_ttl_s) *granted_ttl_s = l.ttl_s;
+  changes_.push_back(LeaseChange{false, id, l.ttl_s});
   leases_.emplace(id, std::move(l));
   return errors::ok();
 }
@@ -23,6 +24,7 @@ ApiError LeaseTable::revoke(LeaseId id, std::vector<std::string>* keys) {
   if (it == leases_.end()) return errors::lease_not_found();
   if (keys) keys->assign(it->second.keys.begin(), it->second.keys.end());
   leases_.erase(it);
+  changes_.push_back(LeaseChange{true, id, 0});
   return errors::ok();
 }
 
@@ -57,9 +59,20 @@ std::vector<LeaseId> LeaseTable::expired(Millis now) const {
   return out;
 }
 
-void LeaseTable::promote(Millis now) {
+void LeaseTable::promote(Millis now, Millis extend_ms) {
   primary_ = true;
-  for (auto& [id, l] : leases_) l.expiry = now + l.ttl_s * 1000;
+  for (auto& [id, l] : leases_) l.expiry = now + l.ttl_s * 1000 + extend_ms;
+}
+
+void LeaseTable::restore(const std::vector<std::pair<LeaseId, std::int64_t>>& leases, Millis now) {
+  leases_.clear();
+  changes_.clear();
+  for (const auto& [id, ttl] : leases) {
+    Lease l;
+    l.ttl_s = ttl;
+    l.expiry = now + ttl * 1000;
+    leases_.emplace(id, std::move(l));
+  }
 }
 
 void LeaseTable::demote() { primary_ = false; }

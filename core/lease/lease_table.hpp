@@ -30,6 +30,14 @@ struct LeaseInfo {
   std::vector<std::string> keys;     // sorted
 };
 
+// A grant or revocation, for the durable mirror (keys are not part of it:
+// each key's MVCC record names its lease).
+struct LeaseChange {
+  bool revoked = false;
+  LeaseId id = 0;
+  std::int64_t ttl_s = 0;
+};
+
 class LeaseTable {
  public:
   // Requests for shorter TTLs get this one (etcd: 1.5 election timeouts, rounded up).
@@ -49,14 +57,21 @@ class LeaseTable {
   ApiError renew(LeaseId id, Millis now, std::int64_t* ttl_s);
   // Leases whose expiry has passed, oldest first (proposed for revocation).
   std::vector<LeaseId> expired(Millis now) const;
-  // This member now leads (a full TTL for every lease) or follows (no expiry).
-  void promote(Millis now);
+  // This member now leads: every lease gets its full TTL plus `extend_ms`
+  // (etcd extends by an election timeout) from now. Or it follows: no expiry.
+  void promote(Millis now, Millis extend_ms = 0);
   void demote();
   bool primary() const { return primary_; }
 
   std::optional<LeaseInfo> info(LeaseId id, Millis now) const;
   std::vector<LeaseId> ids() const;
   std::size_t size() const { return leases_.size(); }
+
+  // Grants and revocations since the last call, in order.
+  std::vector<LeaseChange> take_changes() { return std::move(changes_); }
+  // Replaces every lease (after a restart or a snapshot); keys are attached
+  // again by the caller. Keeps the role, and gives a leader's leases a full TTL.
+  void restore(const std::vector<std::pair<LeaseId, std::int64_t>>& leases, Millis now);
 
  private:
   struct Lease {
@@ -67,6 +82,7 @@ class LeaseTable {
   std::int64_t min_ttl_s_;
   bool primary_ = false;
   std::map<LeaseId, Lease> leases_;
+  std::vector<LeaseChange> changes_;
 };
 
 }  // namespace acord::lease

@@ -194,4 +194,47 @@ std::vector<Record> MvccStore::all_records() const {
   return out;
 }
 
+Error MvccStore::history(std::string_view key, std::string_view end, std::int64_t from, std::size_t max_events,
+                         std::vector<Event>& out, std::int64_t& through) const {
+  out.clear();
+  through = current_revision_;
+  if (from < compacted_revision_) return Error::compacted;
+  struct Found {
+    Revision revision;
+    Event event;
+  };
+  std::vector<Found> found;
+  for_each_in_range(key, end, [&](const std::string& k, const History& h) {
+    for (std::size_t i = h.size(); i-- > 0;) {
+      const Version& v = h[i];
+      if (v.revision.main < from) break;
+      Event e;
+      e.type = v.tombstone ? Event::Type::del : Event::Type::put;
+      e.kv = v.tombstone ? KeyValue{k, "", 0, v.revision.main, 0, 0} : to_kv(k, v);
+      if (i > 0 && !h[i - 1].tombstone) e.prev_kv = to_kv(k, h[i - 1]);
+      found.push_back(Found{v.revision, std::move(e)});
+    }
+    return true;
+  });
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.revision < b.revision; });
+  std::size_t n = found.size();
+  if (n > max_events && max_events > 0) {
+    // Cut after the revision the limit falls in: a revision is never split.
+    n = max_events;
+    while (n < found.size() && found[n].revision.main == found[n - 1].revision.main) ++n;
+    if (n < found.size()) through = found[n - 1].revision.main;
+  }
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(std::move(found[i].event));
+  return Error::none;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> MvccStore::leased_keys() const {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& [key, h] : index_) {
+    if (!h.empty() && !h.back().tombstone && h.back().lease != 0) out.emplace_back(key, h.back().lease);
+  }
+  return out;
+}
+
 }  // namespace acord::mvcc

@@ -106,6 +106,19 @@ class MvccStore {
   // Every record, in revision order (for tests and hashing).
   std::vector<Record> all_records() const;
 
+  // The events of [key, end) from revision `from` on, in revision order, each
+  // with its previous version when the history still holds it: what a watch
+  // that starts in the past must replay. At most about `max_events`: the list
+  // stops after a whole revision (never inside one), and `through` tells the
+  // last revision it is complete for. Error::compacted if `from` is below the
+  // compaction point (those events are gone).
+  Error history(std::string_view key, std::string_view end, std::int64_t from, std::size_t max_events,
+                std::vector<Event>& out, std::int64_t& through) const;
+
+  // Every live key attached to a lease, with its lease (to rebuild the lease
+  // table's attachments after a restart or a snapshot).
+  std::vector<std::pair<std::string, std::int64_t>> leased_keys() const;
+
  private:
   struct Version {
     Revision revision;

@@ -53,7 +53,7 @@ TEST_CASE("store: a damaged record stops the load with a message", "[storage]") 
     // Write bytes that are not an entry straight into the log, as a torn or
     // foreign write would leave them.
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (auto name : {"default", "raft_log", "raft_state", "mvcc", "meta"}) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    for (auto name : {"default", "raft_log", "raft_state", "mvcc", "meta", "lease"}) cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
     REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path.string(), cfs, &handles, &db).ok());

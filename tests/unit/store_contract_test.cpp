@@ -2,6 +2,7 @@
 // implementations: RocksDB, and the in-memory twin the actor tests use.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -192,12 +193,14 @@ TEST_CASE("store contract: installing a snapshot replaces the records and restar
     mvcc::MirrorOp old;
     old.record = mvcc::Record{{2, 0}, false, {"old", "x", 2, 2, 1, 0}};
     before.mvcc_ops.push_back(old);
+    before.lease_ops.push_back(LeaseOp{false, LeaseRecord{77, 10}});
     write(subject.store(), before);
     WriteSet install;
     install.replace_mvcc = true;
     mvcc::MirrorOp fresh;
     fresh.record = mvcc::Record{{9, 0}, false, {"new", "y", 9, 9, 1, 0}};
     install.mvcc_ops.push_back(fresh);
+    install.lease_ops.push_back(LeaseOp{false, LeaseRecord{88, 20}});
     install.reset_log = LogStart{21, 3};
     install.sync = true;
     write(subject.store(), install);
@@ -208,6 +211,7 @@ TEST_CASE("store contract: installing a snapshot replaces the records and restar
     auto l = load(subject.store());
     REQUIRE(l.records.size() == 1);
     CHECK(l.records[0].kv.key == "new");
+    CHECK(l.leases == std::vector<LeaseRecord>{LeaseRecord{88, 20}});
     CHECK(l.log_start.first_index == 21);
     CHECK(l.log_start.term_before_first == 3);
     REQUIRE(l.entries.size() == 1);
@@ -222,13 +226,38 @@ TEST_CASE("snapshot codec: a state machine round-trips and garbage is refused", 
   s.state.membership.cluster_id = 5;
   s.records.push_back(mvcc::Record{{3, 1}, false, {"k", "v", 2, 3, 2, 0}});
   s.records.push_back(mvcc::Record{{4, 0}, true, {"k", "", 0, 4, 0, 0}});
+  s.leases.push_back(LeaseRecord{0x694d7a5d0e1c1234, 30});
   auto back = decode_snapshot(encode(s));
   REQUIRE(back);
   CHECK(back->state.applied_index == 42);
   REQUIRE(back->records.size() == 2);
   CHECK(back->records[0].kv == s.records[0].kv);
   CHECK(back->records[1].tombstone);
+  CHECK(back->leases == s.leases);
   CHECK_FALSE(decode_snapshot("nonsense"));
   auto bytes = encode(s);
   CHECK_FALSE(decode_snapshot(bytes.substr(0, bytes.size() - 3)));
+}
+
+TEST_CASE("store contract: leases are granted and revoked durably, in the same write as their keys", "[storage][contract]") {
+  for_each_store([](Subject& subject) {
+    WriteSet grant;
+    grant.lease_ops.push_back(LeaseOp{false, LeaseRecord{1, 5}});
+    grant.lease_ops.push_back(LeaseOp{false, LeaseRecord{-7, 60}});  // ids are any int64
+    grant.lease_ops.push_back(LeaseOp{false, LeaseRecord{3, 9}});
+    grant.sync = true;
+    write(subject.store(), grant);
+    WriteSet revoke;
+    revoke.lease_ops.push_back(LeaseOp{true, LeaseRecord{1, 0}});
+    revoke.sync = true;
+    write(subject.store(), revoke);
+    subject.reopen();
+    auto l = load(subject.store());
+    REQUIRE(l.leases.size() == 2);
+    std::vector<std::int64_t> ids;
+    for (const auto& x : l.leases) ids.push_back(x.id);
+    CHECK(std::count(ids.begin(), ids.end(), 3) == 1);
+    CHECK(std::count(ids.begin(), ids.end(), -7) == 1);
+    for (const auto& x : l.leases) CHECK(x.ttl_s == (x.id == 3 ? 9 : 60));
+  });
 }
