@@ -1,6 +1,7 @@
 #include "actors/apply_actor.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/limits.hpp"
 #include "storage/snapshot.hpp"
@@ -11,6 +12,27 @@ namespace {
 
 using Self = caf::stateful_actor<ApplyActorState>;
 using namespace etcdserverpb;
+
+// The lease table's clock: this process's monotonic milliseconds.
+lease::Millis now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Leases as records (for a snapshot), and back (keys attached again from the
+// MVCC records, which name their lease).
+std::vector<storage::LeaseRecord> lease_records(const lease::LeaseTable& t) {
+  std::vector<storage::LeaseRecord> out;
+  for (auto id : t.ids()) out.push_back(storage::LeaseRecord{id, t.info(id, 0)->granted_ttl_s});
+  return out;
+}
+
+void restore_leases(ApplyActorState& st, const std::vector<storage::LeaseRecord>& records) {
+  std::vector<std::pair<lease::LeaseId, std::int64_t>> leases;
+  for (const auto& r : records) leases.emplace_back(r.id, r.ttl_s);
+  st.leases->restore(leases, now_ms());
+  for (const auto& [key, id] : st.store.leased_keys()) st.leases->attach(id, key);
+}
 
 void fill_header(const ApplyActorState& st, ResponseHeader* h) {
   h->set_cluster_id(st.identity.cluster_id);
@@ -85,6 +107,12 @@ ResultPtr apply_proposal(ApplyActorState& st, const protocol::Proposal& p) {
     case protocol::ProposalKind::cluster_version:
       st.state.cluster_version = p.payload;
       return std::make_shared<Result>();
+    case protocol::ProposalKind::lease_grant:
+      return run<LeaseGrantRequest, LeaseGrantResponse>(
+          p.payload, [&](auto& q, auto& r) { return app.lease_grant(q, r, now_ms()); });
+    case protocol::ProposalKind::lease_revoke:
+      return run<LeaseRevokeRequest, LeaseRevokeResponse>(p.payload,
+                                                          [&](auto& q, auto& r) { return app.lease_revoke(q, r); });
   }
   return nullptr;
 }
@@ -123,6 +151,9 @@ void persist(Self* self) {
   st.state.no_space_alarm = st.applier->no_space();
   auto ws = std::make_shared<storage::WriteSet>();
   ws->mvcc_ops = st.store.take_mirror_ops();
+  for (const auto& c : st.leases->take_changes()) {
+    ws->lease_ops.push_back(storage::LeaseOp{c.revoked, storage::LeaseRecord{c.id, c.ttl_s}});
+  }
   ws->apply_state = st.state;
   const raft::Index applied = st.state.applied_index;
   if (applied - st.last_trim < st.snapshot_count) {
@@ -145,7 +176,10 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
   st.identity = args.identity;
   st.state = std::move(args.restored);
   st.store.restore(std::move(args.records), st.state.compacted_revision, st.state.current_revision);
-  st.applier = std::make_unique<kv::KvApplier>(st.store, args.quota_bytes);
+  st.leases = std::make_unique<lease::LeaseTable>(args.min_lease_ttl_s);
+  restore_leases(st, args.leases);
+  st.election_timeout_ms = args.election_timeout_ms;
+  st.applier = std::make_unique<kv::KvApplier>(st.store, args.quota_bytes, st.leases.get());
   st.applier->set_no_space(st.state.no_space_alarm);
   st.storage = args.storage;
   st.raft = args.raft;
@@ -186,9 +220,15 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
             self->send(waiter->session, result_atom::value, waiter->proposal_id, result);
           }
         }
-        // The events of this batch are for watchers; until the watch actor
-        // exists (#4) they are dropped here, so they do not pile up.
-        st.applier->take_events();
+        // The events of this batch go to the watchers.
+        auto events = st.applier->take_events();
+        if (st.watch && !events.empty()) {
+          auto b = std::make_shared<EventBatch>();
+          b->events = std::move(events);
+          b->revision = st.store.current_revision();
+          b->term = st.term;
+          self->send(st.watch, events_atom::value, EventBatchPtr(b));
+        }
         persist(self);
         // Reads waiting for this applied index can be answered now.
         serve_held_reads(st);
@@ -196,6 +236,22 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
       // Acknowledgements of unsynced writes need no action.
       [](bool) {},
       [=](raft_link_atom, const caf::actor& raft) { self->state.raft = raft; },
+      [=](watch_link_atom, const caf::actor& watch) {
+        self->state.watch = watch;
+        self->send(watch, resync_atom::value, self->state.store.current_revision());
+      },
+      [=](history_atom, const HistoryRequest& q) {
+        // A watch that is behind replays from here (see the watch actor).
+        const auto& st = self->state;
+        auto h = std::make_shared<History>();
+        const bool from_key = q.end.size() == 1 && q.end[0] == '\0';
+        if (st.store.history(q.key, from_key ? std::string_view("\0", 1) : std::string_view(q.end), q.from,
+                             q.max_events, h->events, h->through) == mvcc::Error::compacted) {
+          h->compacted = true;
+          h->compact_revision = st.store.compacted_revision();
+        }
+        return HistoryPtr(h);
+      },
       [=](snapshot_atom) {
         // The whole state machine as of the applied index, for a member that
         // is behind the leader's log.
@@ -206,6 +262,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         snap.state.compacted_revision = st.store.compacted_revision();
         snap.state.no_space_alarm = st.applier->no_space();
         snap.records = st.store.all_records();
+        snap.leases = lease_records(*st.leases);
         return caf::make_message(st.state.applied_index,
                                  SnapshotBytesPtr(std::make_shared<std::string>(storage::encode(snap))));
       },
@@ -219,10 +276,15 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         st.state = snap->state;
         st.store.restore(snap->records, snap->state.compacted_revision, snap->state.current_revision);
         st.applier->set_no_space(snap->state.no_space_alarm);
+        restore_leases(st, snap->leases);
+        st.applier->take_events();
+        // The store jumped ahead without events: watches catch up from history.
+        if (st.watch) self->send(st.watch, resync_atom::value, st.store.current_revision());
         st.last_trim = index;
         auto ws = std::make_shared<storage::WriteSet>();
         ws->replace_mvcc = true;
         for (auto& r : snap->records) ws->mvcc_ops.push_back(mvcc::MirrorOp{false, std::move(r)});
+        for (const auto& l : snap->leases) ws->lease_ops.push_back(storage::LeaseOp{false, l});
         ws->apply_state = st.state;
         ws->reset_log = storage::LogStart{index + 1, term};
         ws->sync = true;
@@ -242,6 +304,58 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
           st.held_reads.emplace(r->read_index, std::make_pair(r, rp));
         }
         return rp;
+      },
+      [=](lease_atom, std::uint8_t query, std::int64_t id, bool with_keys) {
+        // Asked of the leader: renew a lease (a keep-alive), or its time to live.
+        auto& st = self->state;
+        auto result = std::make_shared<Result>();
+        const auto now = now_ms();
+        if (static_cast<LeaseQuery>(query) == LeaseQuery::renew) {
+          auto resp = std::make_shared<LeaseKeepAliveResponse>();
+          std::int64_t ttl = 0;  // etcd answers an unknown lease with TTL 0, not an error
+          if (!st.leases->renew(id, now, &ttl).ok()) ttl = 0;
+          resp->set_id(id);
+          resp->set_ttl(ttl);
+          fill_header(st, resp->mutable_header());
+          result->response = resp;
+        } else {
+          auto resp = std::make_shared<LeaseTimeToLiveResponse>();
+          resp->set_id(id);
+          if (auto info = st.leases->info(id, now)) {
+            resp->set_ttl(info->remaining_ttl_s);
+            resp->set_grantedttl(info->granted_ttl_s);
+            if (with_keys) {
+              for (const auto& k : info->keys) resp->add_keys(k);
+            }
+          } else {
+            resp->set_ttl(-1);  // etcd: an unknown (or revoked) lease has TTL -1
+          }
+          fill_header(st, resp->mutable_header());
+          result->response = resp;
+        }
+        return ResultPtr(result);
+      },
+      [=](leases_atom) {
+        auto& st = self->state;
+        auto resp = std::make_shared<LeaseLeasesResponse>();
+        for (auto id : st.leases->ids()) resp->add_leases()->set_id(id);
+        fill_header(st, resp->mutable_header());
+        auto result = std::make_shared<Result>();
+        result->response = resp;
+        return ResultPtr(result);
+      },
+      [=](expired_atom) {
+        return LeaseIdsPtr(std::make_shared<std::vector<std::int64_t>>(self->state.leases->expired(now_ms())));
+      },
+      [=](leader_atom, bool leads) {
+        // etcd's Promote: a new leader gives every lease its full TTL plus an
+        // election timeout, so a failover never expires a lease early.
+        auto& st = self->state;
+        if (leads) {
+          st.leases->promote(now_ms(), st.election_timeout_ms);
+        } else {
+          st.leases->demote();
+        }
       },
       [=](status_atom) {
         const auto& st = self->state;

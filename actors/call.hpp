@@ -13,7 +13,10 @@ class Message;
 
 namespace acord::actors {
 
-enum class CallKind { range, put, delete_range, txn, compact, status, member_list, alarm, move_leader };
+enum class CallKind {
+  range, put, delete_range, txn, compact, status, member_list, alarm, move_leader,
+  lease_grant, lease_revoke, lease_time_to_live, lease_leases,
+};
 
 struct Call {
   CallKind kind = CallKind::range;

@@ -9,7 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "actors/stream.hpp"
 #include "core/kv/api_error.hpp"
+#include "core/mvcc/mvcc_store.hpp"
 #include "core/raft/raft_types.hpp"
 #include "protocol/proposal.hpp"
 #include "storage/rocks_store.hpp"
@@ -46,6 +48,22 @@ using get_dropped_atom = caf::atom_constant<caf::atom("dropped")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using install_atom = caf::atom_constant<caf::atom("install")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
+// Leases: a question only the leader can answer (LeaseQuery), the lease list,
+// the leader's expired leases, and this member's leadership for its leases.
+using lease_atom = caf::atom_constant<caf::atom("lease")>;
+using leases_atom = caf::atom_constant<caf::atom("leases")>;
+using expired_atom = caf::atom_constant<caf::atom("expired")>;
+using leader_atom = caf::atom_constant<caf::atom("leader")>;
+// Client streams and watches.
+using stream_request_atom = caf::atom_constant<caf::atom("streamreq")>;
+using stream_end_atom = caf::atom_constant<caf::atom("streamend")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using watch_link_atom = caf::atom_constant<caf::atom("watchlink")>;
+using events_atom = caf::atom_constant<caf::atom("events")>;
+using resync_atom = caf::atom_constant<caf::atom("resync")>;
+using history_atom = caf::atom_constant<caf::atom("history")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
 
 // What a frame between members carries.
 enum class PeerFrame : std::uint8_t {
@@ -54,7 +72,19 @@ enum class PeerFrame : std::uint8_t {
   read_request = 3,   // a follower asks the leader for a read index: msgpack [context]
   read_response = 4,  // the leader's answer: msgpack [context, index]
   snapshot_chunk = 5, // part of a snapshot: msgpack [index, term, offset, total size, bytes]
+  lease_request = 6,  // a follower asks the leader about a lease: msgpack [context, LeaseQuery, lease id, with keys]
+  lease_response = 7, // the leader's answer: msgpack [context, status code, message, response bytes]
 };
+
+// What only the leader knows about a lease: its expiry. Keep-alives renew it
+// there, and a lease's remaining time is read there (as in etcd).
+enum class LeaseQuery : std::uint8_t {
+  renew = 1,        // answers etcdserverpb.LeaseKeepAliveResponse
+  time_to_live = 2, // answers etcdserverpb.LeaseTimeToLiveResponse
+};
+
+// Lease ids, as a list (expired leases to revoke).
+using LeaseIdsPtr = std::shared_ptr<const std::vector<std::int64_t>>;
 
 // A snapshot's bytes (storage/snapshot.hpp), shared rather than copied.
 using SnapshotBytesPtr = std::shared_ptr<const std::string>;
@@ -100,6 +130,41 @@ struct ReadRequest {
 };
 using ReadRequestPtr = std::shared_ptr<const ReadRequest>;
 
+// A request read from a client stream (owned by the receiving session).
+using StreamMessagePtr = std::shared_ptr<google::protobuf::Message>;
+
+// The events of applied writes, in revision order, for the watch actor.
+struct EventBatch {
+  std::vector<mvcc::Event> events;
+  std::int64_t revision = 0;  // the store's revision after the batch
+  raft::Term term = 0;
+};
+using EventBatchPtr = std::shared_ptr<const EventBatch>;
+
+// A watch that is behind asks the apply actor for history (MvccStore::history).
+struct HistoryRequest {
+  std::string key, end;
+  std::int64_t from = 0;
+  std::size_t max_events = 0;
+};
+struct History {
+  bool compacted = false;
+  std::int64_t compact_revision = 0;  // set when `compacted`
+  std::vector<mvcc::Event> events;
+  std::int64_t through = 0;  // the last revision the events are complete for
+};
+using HistoryPtr = std::shared_ptr<const History>;
+
+// What a watch session asks of the watch actor for its stream.
+struct WatchCommand {
+  enum class Op { create, cancel, progress, drop_stream } op = Op::create;
+  std::uint64_t stream = 0;
+  StreamSinkPtr sink;               // create only
+  std::shared_ptr<const google::protobuf::Message> create;  // etcdserverpb.WatchCreateRequest
+  std::int64_t watch_id = 0;        // cancel only
+};
+using WatchCommandPtr = std::shared_ptr<const WatchCommand>;
+
 // What the raft actor reports about consensus.
 struct RaftStatus {
   raft::Term term = 0;
@@ -131,4 +196,10 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ResultPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::CommittedBatchPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ReadRequestPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::RaftStatus)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::LeaseIdsPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::StreamMessagePtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::EventBatchPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::HistoryRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::HistoryPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::WatchCommandPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ApplyStatus)

@@ -1,8 +1,10 @@
 #include "actors/node.hpp"
 
 #include <caf/io/all.hpp>
+#include <google/protobuf/message.h>
 
 #include "actors/node_wiring.hpp"
+#include "actors/stream_sessions.hpp"
 #include "storage/rocks_store.hpp"
 
 namespace acord::actors {
@@ -53,6 +55,28 @@ Node::~Node() {
 }
 
 void Node::submit(CallPtr call) { impl_->system->spawn(session_actor, impl_->actors.sessions, std::move(call)); }
+
+namespace {
+// A client stream's requests, handed to its session actor.
+class ActorStream final : public StreamSession {
+ public:
+  explicit ActorStream(caf::actor session) : session_(std::move(session)) {}
+  void receive(std::unique_ptr<google::protobuf::Message> request) override {
+    caf::anon_send(session_, stream_request_atom::value, StreamMessagePtr(std::move(request)));
+  }
+  void end() override { caf::anon_send(session_, stream_end_atom::value); }
+
+ private:
+  caf::actor session_;
+};
+}  // namespace
+
+std::unique_ptr<StreamSession> Node::open_stream(StreamKind kind, StreamSinkPtr sink) {
+  auto& sys = *impl_->system;
+  auto session = kind == StreamKind::watch ? sys.spawn(watch_session, impl_->actors.sessions, std::move(sink))
+                                           : sys.spawn(keep_alive_session, impl_->actors.sessions, std::move(sink));
+  return std::make_unique<ActorStream>(std::move(session));
+}
 
 std::uint64_t Node::member_id() const { return impl_->actors.identity.member_id; }
 std::uint64_t Node::cluster_id() const { return impl_->actors.identity.cluster_id; }

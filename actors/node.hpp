@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/call.hpp"
+#include "actors/stream.hpp"
 #include "core/cluster/cluster_identity.hpp"
 
 namespace acord::actors {
@@ -29,6 +30,7 @@ struct NodeConfig {
   int max_txn_ops = 0;
   std::uint64_t snapshot_count = 0;
   std::string version;
+  int watch_progress_notify_ms = 0;  // 0: etcd's default
 };
 
 class Node {
@@ -41,6 +43,8 @@ class Node {
   // Runs one client call; call->finish is invoked exactly once, on an actor
   // thread. Safe to call from any thread.
   void submit(CallPtr call);
+  // Opens a client stream: a session actor of its kind answers through `sink`.
+  std::unique_ptr<StreamSession> open_stream(StreamKind kind, StreamSinkPtr sink);
 
   std::uint64_t member_id() const;
   std::uint64_t cluster_id() const;

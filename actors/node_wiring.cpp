@@ -1,9 +1,12 @@
 #include "actors/node_wiring.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 
 #include "actors/apply_actor.hpp"
+#include "actors/lease_actor.hpp"
+#include "actors/watch_actor.hpp"
 #include "actors/peer_transport.hpp"
 #include "actors/raft_actor.hpp"
 #include "actors/storage_actor.hpp"
@@ -120,6 +123,9 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   aa.identity = node.identity;
   aa.restored = std::move(loaded.apply_state);
   aa.records = std::move(loaded.records);
+  aa.leases = std::move(loaded.leases);
+  aa.min_lease_ttl_s = limits::min_lease_ttl_s(c.election_timeout_ms);
+  aa.election_timeout_ms = c.election_timeout_ms;
   aa.quota_bytes = c.quota_bytes;
   aa.snapshot_count = c.snapshot_count;
   aa.storage = node.storage;
@@ -161,27 +167,43 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   }
   node.raft = sys.spawn(raft_actor, std::move(ra));
   caf::anon_send(node.apply, raft_link_atom::value, node.raft);
+  WatchActorArgs wa;
+  wa.apply = node.apply;
+  wa.cluster_id = node.identity.cluster_id;
+  wa.member_id = node.identity.member_id;
+  wa.max_request_bytes = c.max_request_bytes;
+  wa.progress_notify_ms = c.watch_progress_notify_ms;
+  node.watch = sys.spawn(watch_actor, wa);
+  caf::anon_send(node.apply, watch_link_atom::value, node.watch);
+  node.lease = sys.spawn(lease_actor, LeaseActorArgs{node.apply, node.raft, node.identity.member_id});
   if (node.transport) caf::anon_send(node.transport, raft_link_atom::value, node.raft);
 
   node.sessions = std::make_shared<SessionContext>();
   node.sessions->raft = node.raft;
   node.sessions->apply = node.apply;
+  node.sessions->watch = node.watch;
   node.sessions->member_id = node.identity.member_id;
   node.sessions->max_request_bytes = c.max_request_bytes;
   node.sessions->max_txn_ops = c.max_txn_ops;
   node.sessions->version = c.version;
+  // Lease ids this member chooses: its id's low 16 bits, then a counter
+  // started from the clock (etcd's idutil), so members and restarts differ.
+  node.sessions->lease_id_prefix = (node.identity.member_id & 0xffff) << 48;
+  node.sessions->next_lease_suffix = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count()) << 8;
 
   caf::anon_send(node.raft, start_atom::value);
   return node;
 }
 
 void stop_node(NodeActors& node) {
-  for (auto* a : {&node.raft, &node.apply, &node.storage, &node.transport}) {
+  for (auto* a : {&node.lease, &node.watch, &node.raft, &node.apply, &node.storage, &node.transport}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
   // A detached actor's thread ends only once every handle to it is gone.
   node.sessions.reset();
-  node.raft = node.apply = node.storage = node.transport = caf::actor{};
+  node.lease = node.watch = node.raft = node.apply = node.storage = node.transport = caf::actor{};
 }
 
 }  // namespace acord::actors

@@ -19,7 +19,7 @@ namespace acord::actors {
 bool prepare_store(const NodeConfig& config, storage::Store& store, storage::Loaded& out, std::string& error);
 
 struct NodeActors {
-  caf::actor storage, raft, apply;
+  caf::actor storage, raft, apply, lease, watch;
   caf::actor transport;  // null for a single member; published on the peer port by the caller
   std::shared_ptr<SessionContext> sessions;
   storage::Identity identity;

@@ -1,6 +1,7 @@
 #include "actors/raft_actor.hpp"
 
 #include "protocol/msgpack_tuple.hpp"
+#include "etcdserverpb/rpc.pb.h"
 
 #include "actors/log.hpp"
 #include "core/cluster/cluster_identity.hpp"
@@ -102,6 +103,8 @@ void on_role_change(Self* self) {
   }
   const bool leader = st.args.core->role() == raft::Role::leader;
   if (leader != st.was_leader) {
+    // The apply actor keeps lease expiry only while this member leads.
+    self->send(st.args.apply, leader_atom::value, leader);
     log_info(std::string(leader ? "became leader" : "stepped down as leader") + " at term " +
              std::to_string(st.args.core->term()));
   }
@@ -288,6 +291,14 @@ void expire(Self* self) {
     it->second.promise.deliver(caf::make_error(caf::sec::request_timeout));
     it = st.reads.erase(it);
   }
+  for (auto it = st.lease_queries.begin(); it != st.lease_queries.end();) {
+    if (it->second.expires_at_tick > st.ticks) {
+      ++it;
+      continue;
+    }
+    it->second.promise.deliver(result_of(errors::timeout()));
+    it = st.lease_queries.erase(it);
+  }
   for (auto it = st.transfers.begin(); it != st.transfers.end();) {
     if (it->expires_at_tick > st.ticks) {
       ++it;
@@ -354,6 +365,38 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
           case PeerFrame::snapshot_chunk:
             receive_snapshot_chunk(self, from, bytes);
             break;
+          case PeerFrame::lease_request:
+            // A follower's keep-alive or time-to-live: the leader's apply actor
+            // answers, and the answer goes back as bytes.
+            if (auto t = unpack<std::tuple<std::uint64_t, std::uint8_t, std::int64_t, bool>>(bytes);
+                t && core.role() == raft::Role::leader) {
+              const auto ctx = std::get<0>(*t);
+              self->request(st.args.apply, caf::infinite, lease_atom::value, std::get<1>(*t), std::get<2>(*t),
+                            std::get<3>(*t))
+                  .then([=](const ResultPtr& r) {
+                    send_frame(self, from, PeerFrame::lease_response,
+                               pack(ctx, static_cast<int>(r->error.code), r->error.message,
+                                    r->response ? r->response->SerializeAsString() : std::string()));
+                  });
+            }
+            break;
+          case PeerFrame::lease_response:
+            if (auto t = unpack<std::tuple<std::uint64_t, int, std::string, std::string>>(bytes)) {
+              const auto& [ctx, code, message, body] = *t;
+              auto it = st.lease_queries.find(ctx);
+              if (it == st.lease_queries.end()) break;
+              auto r = std::make_shared<Result>();
+              r->error = ApiError{static_cast<StatusCode>(code), message};
+              if (it->second.query == LeaseQuery::renew) {
+                r->response = std::make_shared<etcdserverpb::LeaseKeepAliveResponse>();
+              } else {
+                r->response = std::make_shared<etcdserverpb::LeaseTimeToLiveResponse>();
+              }
+              if (!r->response->ParseFromString(body)) r->error = errors::timeout();
+              it->second.promise.deliver(ResultPtr(r));
+              st.lease_queries.erase(it);
+            }
+            break;
           case PeerFrame::read_response:
             if (auto t = unpack<std::tuple<std::uint64_t, raft::Index>>(bytes)) {
               deliver_read_states(self, {raft::ReadState{std::get<0>(*t), std::get<1>(*t)}});
@@ -374,6 +417,25 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         st.reads[ctx] = RaftActorState::PendingRead{rp, st.ticks + timeout_ticks(st)};
         request_read_index(self, ctx);
         process_ready(self);
+        return rp;
+      },
+      [=](lease_atom, std::uint8_t query, std::int64_t id, bool keys) -> caf::result<ResultPtr> {
+        // Only the leader knows when a lease expires: it answers keep-alives
+        // and time-to-live questions; a follower asks it.
+        auto& st = self->state;
+        auto& core = *st.args.core;
+        auto rp = self->make_response_promise();
+        if (core.role() == raft::Role::leader) {
+          self->request(st.args.apply, caf::infinite, lease_atom::value, query, id, keys)
+              .then([=](const ResultPtr& r) mutable { rp.deliver(r); });
+        } else if (core.leader() != 0) {
+          const auto ctx = st.next_id++;
+          st.lease_queries[ctx] =
+              RaftActorState::PendingLeaseQuery{rp, static_cast<LeaseQuery>(query), st.ticks + timeout_ticks(st)};
+          send_frame(self, core.leader(), PeerFrame::lease_request, pack(ctx, query, id, keys));
+        } else {
+          rp.deliver(result_of(errors::no_leader()));
+        }
         return rp;
       },
       [=](transfer_atom, raft::NodeId target) -> caf::result<ResultPtr> {

@@ -71,6 +71,13 @@ struct RaftActorState {
     std::uint64_t expires_at_tick = 0;
   };
   std::vector<Transfer> transfers;
+  // Follower: lease questions sent to the leader, by context.
+  struct PendingLeaseQuery {
+    caf::response_promise promise;
+    LeaseQuery query = LeaseQuery::renew;
+    std::uint64_t expires_at_tick = 0;
+  };
+  std::map<std::uint64_t, PendingLeaseQuery> lease_queries;
   // Leader: read-index requests from followers, by this leader's context.
   std::map<std::uint64_t, std::pair<raft::NodeId, std::uint64_t>> remote_reads;
   // Leader: followers a snapshot is being prepared or sent for.

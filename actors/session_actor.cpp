@@ -37,7 +37,10 @@ caf::behavior await_result(caf::event_based_actor* self, const CallPtr& call, st
   };
 }
 
-caf::behavior propose(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, protocol::ProposalKind kind) {
+// `payload` replaces the request's own bytes when the session filled something
+// in (a lease id).
+caf::behavior propose(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, protocol::ProposalKind kind,
+                      std::string payload = {}) {
   if (call->request->ByteSizeLong() > ctx->max_request_bytes) {
     finish(self, call, errors::request_too_large());
     return {};
@@ -46,7 +49,7 @@ caf::behavior propose(caf::event_based_actor* self, const Ctx& ctx, const CallPt
   req->proposal.origin = ctx->member_id;
   req->proposal.id = ctx->next_proposal_id.fetch_add(1);
   req->proposal.kind = kind;
-  req->proposal.payload = call->request->SerializeAsString();
+  req->proposal.payload = payload.empty() ? call->request->SerializeAsString() : std::move(payload);
   req->reply_to = caf::actor_cast<caf::actor>(self);
   const auto id = req->proposal.id;
   self->send(ctx->raft, propose_atom::value, ProposalRequestPtr(req));
@@ -121,6 +124,21 @@ void status(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
   });
 }
 
+// A grant is proposed with its lease id already chosen (a client may choose
+// it), so every member grants the same lease.
+caf::behavior lease_grant(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
+  auto req = static_cast<const LeaseGrantRequest&>(*call->request);
+  if (req.ttl() > limits::lease_ttl_s_max) {
+    finish(self, call, errors::lease_ttl_too_large());
+    return {};
+  }
+  if (req.id() == 0) {
+    const auto suffix = ctx->next_lease_suffix.fetch_add(1) & ((std::uint64_t{1} << 48) - 1);
+    req.set_id(static_cast<std::int64_t>((ctx->lease_id_prefix | suffix) & ~(std::uint64_t{1} << 63)));
+  }
+  return propose(self, ctx, call, protocol::ProposalKind::lease_grant, req.SerializeAsString());
+}
+
 void member_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
   self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
     auto& out = static_cast<MemberListResponse&>(*call->response);
@@ -188,6 +206,23 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
                 [=](caf::error&) { finish(self, call, errors::leader_transfer_timeout()); });
       return waiting();
     }
+    case CallKind::lease_grant:
+      return lease_grant(self, ctx, call);
+    case CallKind::lease_revoke:
+      return propose(self, ctx, call, protocol::ProposalKind::lease_revoke);
+    case CallKind::lease_time_to_live: {
+      const auto& q = static_cast<const LeaseTimeToLiveRequest&>(req);
+      self->request(ctx->raft, std::chrono::milliseconds(limits::request_timeout_ms), lease_atom::value,
+                    static_cast<std::uint8_t>(LeaseQuery::time_to_live), q.id(), q.keys())
+          .then([=](const ResultPtr& r) { finish_with(self, call, r); },
+                [=](caf::error&) { finish(self, call, errors::timeout()); });
+      return waiting();
+    }
+    case CallKind::lease_leases:
+      self->request(ctx->apply, std::chrono::milliseconds(limits::request_timeout_ms), leases_atom::value)
+          .then([=](const ResultPtr& r) { finish_with(self, call, r); },
+                [=](caf::error&) { finish(self, call, errors::timeout()); });
+      return waiting();
     case CallKind::alarm:
       if (static_cast<const AlarmRequest&>(req).action() == AlarmRequest::GET) {
         alarm_list(self, ctx, call);

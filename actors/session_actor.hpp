@@ -17,11 +17,15 @@ namespace acord::actors {
 struct SessionContext {
   caf::actor raft;
   caf::actor apply;
+  caf::actor watch;
+  std::atomic<std::uint64_t> next_stream_id{1};
   std::uint64_t member_id = 0;
   std::uint64_t max_request_bytes = 0;
   int max_txn_ops = 0;
   std::string version;  // reported by Maintenance.Status
   std::atomic<std::uint64_t> next_proposal_id{1};
+  std::uint64_t lease_id_prefix = 0;
+  std::atomic<std::uint64_t> next_lease_suffix{1};
 };
 
 caf::behavior session_actor(caf::event_based_actor* self, std::shared_ptr<SessionContext> ctx, CallPtr call);

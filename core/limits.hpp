@@ -51,6 +51,36 @@ static_assert(election_timeout_ms_default >= election_timeout_min_heartbeats * h
 // The longest lease etcd grants, in seconds (etcd: lease.MaxLeaseTTL).
 inline constexpr std::int64_t lease_ttl_s_max = 9000000000;
 
+// The leader looks for expired leases this often (etcd: every 500 ms), and
+// proposes at most this many revocations per look (etcd: 1000 per second), so
+// a pile of leases expiring together does not flood the log.
+inline constexpr int lease_check_interval_ms = 500;
+inline constexpr std::size_t lease_revokes_per_check = 500;
+// A revocation proposed but not yet applied is proposed again after this long
+// (etcd: expiredLeaseRetryInterval).
+inline constexpr int lease_revoke_retry_ms = 3000;
+// The shortest lease granted: 1.5 election timeouts, in whole seconds rounded
+// up (etcd: minTTL), so a lease cannot expire during a routine election.
+inline constexpr std::int64_t min_lease_ttl_s(int election_timeout_ms) {
+  return (3 * static_cast<std::int64_t>(election_timeout_ms) / 2 + 999) / 1000;
+}
+
+// Streams: a keep-alive or watch stream holds at most this many responses
+// queued for a client that reads slowly; a watch past it stops receiving live
+// events and catches up from history once the client reads again (etcd's
+// "victim" watchers), so nothing is lost and memory stays bounded.
+inline constexpr std::size_t stream_backlog_max = 128;
+// Events replayed to a watch that starts in the past, per round (whole
+// revisions only; etcd: watchBatchMaxRevs).
+inline constexpr std::size_t watch_replay_events_max = 1000;
+// Unsynced watches are caught up from history this often (etcd: 100 ms).
+inline constexpr int watch_sync_interval_ms = 100;
+// Watches on one stream (etcd has no limit; past this a create is refused).
+inline constexpr std::size_t watches_per_stream_max = 100000;
+// A watch that asked for progress notifications gets one after this long
+// without events (etcd: --experimental-watch-progress-notify-interval, 10 min).
+inline constexpr int watch_progress_notify_ms_default = 10 * 60 * 1000;
+
 // A snapshot travels to a lagging member in frames of this size.
 inline constexpr std::size_t snapshot_chunk_bytes = 1 << 20;
 

@@ -33,7 +33,7 @@ std::optional<Proposal> decode_proposal(const std::string& bytes) {
   Proposal p;
   std::tie(p.version, p.origin, p.id, std::ignore, p.payload) = *t;
   const auto kind = std::get<3>(*t);
-  if (kind < 1 || kind > 7) return std::nullopt;
+  if (kind < 1 || kind > static_cast<std::uint8_t>(ProposalKind::lease_revoke)) return std::nullopt;
   p.kind = static_cast<ProposalKind>(kind);
   return p;
 }

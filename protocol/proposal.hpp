@@ -19,6 +19,8 @@ enum class ProposalKind : std::uint8_t {
   alarm = 5,         // payload: etcdserverpb.AlarmRequest
   publish = 6,       // payload: MemberAttributes (a member's name and client urls)
   cluster_version = 7,  // payload: the cluster version string
+  lease_grant = 8,      // payload: etcdserverpb.LeaseGrantRequest, its ID chosen by the proposer
+  lease_revoke = 9,     // payload: etcdserverpb.LeaseRevokeRequest (a client's, or the leader's on expiry)
 };
 
 struct Proposal {

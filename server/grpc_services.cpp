@@ -1,5 +1,7 @@
 #include "server/grpc_services.hpp"
 
+#include "server/stream_reactor.hpp"
+
 namespace acord::server {
 namespace {
 
@@ -55,6 +57,30 @@ grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* c, const MemberListRequest* q,
                                                      MemberListResponse* r) {
   return submit(node_, c, CallKind::member_list, q, r);
+}
+
+grpc::ServerUnaryReactor* LeaseService::LeaseGrant(grpc::CallbackServerContext* c, const LeaseGrantRequest* q,
+                                                   LeaseGrantResponse* r) {
+  return submit(node_, c, CallKind::lease_grant, q, r);
+}
+grpc::ServerUnaryReactor* LeaseService::LeaseRevoke(grpc::CallbackServerContext* c, const LeaseRevokeRequest* q,
+                                                    LeaseRevokeResponse* r) {
+  return submit(node_, c, CallKind::lease_revoke, q, r);
+}
+grpc::ServerUnaryReactor* LeaseService::LeaseTimeToLive(grpc::CallbackServerContext* c,
+                                                        const LeaseTimeToLiveRequest* q, LeaseTimeToLiveResponse* r) {
+  return submit(node_, c, CallKind::lease_time_to_live, q, r);
+}
+grpc::ServerUnaryReactor* LeaseService::LeaseLeases(grpc::CallbackServerContext* c, const LeaseLeasesRequest* q,
+                                                    LeaseLeasesResponse* r) {
+  return submit(node_, c, CallKind::lease_leases, q, r);
+}
+grpc::ServerBidiReactor<LeaseKeepAliveRequest, LeaseKeepAliveResponse>* LeaseService::LeaseKeepAlive(
+    grpc::CallbackServerContext*) {
+  return new StreamReactor<LeaseKeepAliveRequest, LeaseKeepAliveResponse>(node_, actors::StreamKind::lease_keep_alive);
+}
+grpc::ServerBidiReactor<WatchRequest, WatchResponse>* WatchService::Watch(grpc::CallbackServerContext*) {
+  return new StreamReactor<WatchRequest, WatchResponse>(node_, actors::StreamKind::watch);
 }
 
 }  // namespace acord::server

@@ -52,10 +52,36 @@ class ClusterService final : public etcdserverpb::Cluster::CallbackService {
   actors::Node& node_;
 };
 
+class LeaseService final : public etcdserverpb::Lease::CallbackService {
+ public:
+  explicit LeaseService(actors::Node& node) : node_(node) {}
+  grpc::ServerUnaryReactor* LeaseGrant(grpc::CallbackServerContext*, const etcdserverpb::LeaseGrantRequest*,
+                                       etcdserverpb::LeaseGrantResponse*) override;
+  grpc::ServerUnaryReactor* LeaseRevoke(grpc::CallbackServerContext*, const etcdserverpb::LeaseRevokeRequest*,
+                                        etcdserverpb::LeaseRevokeResponse*) override;
+  grpc::ServerUnaryReactor* LeaseTimeToLive(grpc::CallbackServerContext*, const etcdserverpb::LeaseTimeToLiveRequest*,
+                                            etcdserverpb::LeaseTimeToLiveResponse*) override;
+  grpc::ServerUnaryReactor* LeaseLeases(grpc::CallbackServerContext*, const etcdserverpb::LeaseLeasesRequest*,
+                                        etcdserverpb::LeaseLeasesResponse*) override;
+  grpc::ServerBidiReactor<etcdserverpb::LeaseKeepAliveRequest, etcdserverpb::LeaseKeepAliveResponse>* LeaseKeepAlive(
+      grpc::CallbackServerContext*) override;
+
+ private:
+  actors::Node& node_;
+};
+
+class WatchService final : public etcdserverpb::Watch::CallbackService {
+ public:
+  explicit WatchService(actors::Node& node) : node_(node) {}
+  grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>* Watch(
+      grpc::CallbackServerContext*) override;
+
+ private:
+  actors::Node& node_;
+};
+
 // The services not built yet: every method answers UNIMPLEMENTED.
 struct UnbuiltServices {
-  etcdserverpb::Watch::CallbackService watch;
-  etcdserverpb::Lease::CallbackService lease;
   etcdserverpb::Auth::CallbackService auth;
 };
 

@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
   acord::server::KvService kv(*node);
   acord::server::MaintenanceService maintenance(*node);
   acord::server::ClusterService cluster(*node);
+  acord::server::LeaseService lease(*node);
+  acord::server::WatchService watch(*node);
   acord::server::UnbuiltServices unbuilt;
   grpc::ServerBuilder builder;
   std::vector<int> bound(flags.listen_client_urls.size(), 0);
@@ -100,8 +102,8 @@ int main(int argc, char** argv) {
   builder.RegisterService(&kv);
   builder.RegisterService(&maintenance);
   builder.RegisterService(&cluster);
-  builder.RegisterService(&unbuilt.watch);
-  builder.RegisterService(&unbuilt.lease);
+  builder.RegisterService(&watch);
+  builder.RegisterService(&lease);
   builder.RegisterService(&unbuilt.auth);
   auto server = builder.BuildAndStart();
   for (std::size_t i = 0; i < bound.size(); ++i) {

@@ -85,7 +85,7 @@ std::optional<LeaseInfo> LeaseTable::info(LeaseId id, Millis now) const {
   i.granted_ttl_s = it->second.ttl_s;
   if (primary_) {
     const Millis left = it->second.expiry - now;
-    i.remaining_ttl_s = left <= 0 ? -1 : (left + 999) / 1000;
+    i.remaining_ttl_s = left <= 0 ? -1 : left / 1000;  // whole seconds left, as etcd truncates
   } else {
     i.remaining_ttl_s = it->second.ttl_s;  // a follower does not track expiry
   }

@@ -136,6 +136,19 @@ void WatchIndex::synced(WatcherId id, std::int64_t next_revision) {
   index(it->second);
 }
 
+void WatchIndex::caught_up_to(WatcherId id, std::int64_t next_revision) {
+  auto it = watchers_.find(id);
+  if (it != watchers_.end() && unsynced_.count(id)) it->second.next_revision = next_revision;
+}
+
+void WatchIndex::desync(WatcherId id, std::int64_t next_revision) {
+  auto it = watchers_.find(id);
+  if (it == watchers_.end() || unsynced_.count(id)) return;
+  unindex(it->second);
+  unsynced_.insert(id);
+  it->second.next_revision = next_revision;
+}
+
 const Watcher* WatchIndex::find(WatcherId id) const {
   auto it = watchers_.find(id);
   return it == watchers_.end() ? nullptr : &it->second;

@@ -50,6 +50,13 @@ class WatchIndex {
   // everything before `next_revision` was delivered to it.
   std::vector<WatcherId> unsynced() const;
   void synced(WatcherId id, std::int64_t next_revision);
+  // An unsynced watcher caught up partway: it still needs `next_revision` on.
+  void caught_up_to(WatcherId id, std::int64_t next_revision);
+  // A synced watcher that cannot take events now (its client reads slowly,
+  // or the store jumped ahead by a snapshot) goes back to catching up from
+  // history, from `next_revision` on.
+  void desync(WatcherId id, std::int64_t next_revision);
+  bool is_synced(WatcherId id) const { return contains(id) && unsynced_.count(id) == 0; }
   const Watcher* find(WatcherId id) const;
 
   // Whether `key` is in a watcher's range.

@@ -98,3 +98,28 @@ TEST_CASE("ten thousand single-key watchers: an event finds its own without visi
   CHECK(idx.match(put("key/4242", 2)) == std::vector<WatcherId>{4243});
   CHECK(idx.match(put("other", 2)).empty());
 }
+
+TEST_CASE("a desynced watcher leaves the index until it has caught up again", "[watch]") {
+  WatchIndex idx;
+  Watcher w;
+  w.id = 1;
+  w.key = "k";
+  idx.add(w, 10, 0);
+  REQUIRE(idx.is_synced(1));
+  mvcc::Event e;
+  e.kv.key = "k";
+  e.kv.mod_revision = 11;
+  CHECK(idx.match(e) == std::vector<WatcherId>{1});
+  idx.desync(1, 11);
+  CHECK_FALSE(idx.is_synced(1));
+  CHECK(idx.match(e).empty());
+  CHECK(idx.unsynced() == std::vector<WatcherId>{1});
+  idx.caught_up_to(1, 12);
+  CHECK(idx.find(1)->next_revision == 12);
+  CHECK_FALSE(idx.is_synced(1));
+  idx.synced(1, 13);
+  e.kv.mod_revision = 12;
+  CHECK(idx.match(e).empty());  // before its next revision: already delivered from history
+  e.kv.mod_revision = 13;
+  CHECK(idx.match(e) == std::vector<WatcherId>{1});
+}
