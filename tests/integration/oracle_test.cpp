@@ -10,107 +10,15 @@
 #include <regex>
 #include <sstream>
 
+#include "oracle.hpp"
 #include "test_cluster.hpp"
 
 using namespace acord::test;
 
-namespace {
-
-struct ScriptLine {
-  std::vector<std::string> args;
-  std::string input;
-  std::string text;
-};
-
-// Splits a command line as a shell would for our simple cases: words, and
-// "double-quoted" words (possibly empty).
-std::vector<std::string> shell_words(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool in_word = false, quoted = false;
-  for (char c : s) {
-    if (quoted) {
-      if (c == '"') quoted = false; else cur += c;
-    } else if (c == '"') {
-      quoted = in_word = true;
-    } else if (c == ' ') {
-      if (in_word) out.push_back(cur);
-      cur.clear();
-      in_word = false;
-    } else {
-      cur += c;
-      in_word = true;
-    }
-  }
-  if (in_word) out.push_back(cur);
-  return out;
-}
-
-std::vector<ScriptLine> load_script() {
-  std::ifstream in(ETCDCTL_SCRIPT);
-  REQUIRE(in.good());
-  std::vector<ScriptLine> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    ScriptLine sl;
-    sl.text = line;
-    auto sep = line.find(" <<< ");
-    if (sep != std::string::npos) {
-      sl.input = std::regex_replace(line.substr(sep + 5), std::regex(R"(\\n)"), "\n");
-      line = line.substr(0, sep);
-    }
-    sl.args = shell_words(line);
-    lines.push_back(sl);
-  }
-  return lines;
-}
-
-std::string normalize(std::string s, const std::string& endpoint) {
-  std::stringstream in(s), out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("{\"level\":", 0) == 0) continue;  // clientv3's retry log lines
-    out << line << "\n";
-  }
-  s = out.str();
-  s = std::regex_replace(s, std::regex(endpoint), "ENDPOINT");
-  s = std::regex_replace(s, std::regex("took = [0-9.]+[a-zµ]+"), "took = T");
-  s = std::regex_replace(s, std::regex("\"(dbSize|dbSizeInUse)\":[0-9]+"), "\"$1\":N");
-  // endpoint status as a table row: "ENDPOINT, id, version, DB SIZE, ..."
-  s = std::regex_replace(s, std::regex("(ENDPOINT, [0-9a-f]+, [0-9.]+, )[0-9.]+ [kMG]?B"), "$1SIZE");
-  return s;
-}
-
-// Runs one etcdctl command against both servers and checks they answer alike.
-void expect_same(const Server& etcd, const Server& acord, const std::vector<std::string>& args,
-                 const std::string& input) {
-  auto want = etcdctl(etcd.endpoint(), args, input);
-  auto got = etcdctl(acord.endpoint(), args, input);
-  CHECK(got.exit_code == want.exit_code);
-  CHECK(normalize(got.out, acord.endpoint()) == normalize(want.out, etcd.endpoint()));
-  CHECK(normalize(got.err, acord.endpoint()) == normalize(want.err, etcd.endpoint()));
-}
-
-// An etcd and an acord started with the same flags (so the same ids).
-ServerOptions options_for(const std::string& binary, const std::string& peer) {
-  ServerOptions o;
-  o.binary = binary;
-  o.peer_url = peer;
-  return o;
-}
-struct Pair {
-  std::string peer = "http://127.0.0.1:" + std::to_string(free_port());
-  Server etcd{options_for(etcd_binary(), peer)};
-  Server acord{options_for(acord_binary(), peer)};
-};
-
-}  // namespace
-
 TEST_CASE("etcdctl prints the same against acord as against etcd", "[oracle][etcdctl]") {
   REQUIRE(std::ifstream(etcd_binary()).good());
   Pair servers;
-  for (const auto& line : load_script()) {
+  for (const auto& line : load_script(ETCDCTL_SCRIPT)) {
     INFO("etcdctl " << line.text);
     expect_same(servers.etcd, servers.acord, line.args, line.input);
   }
