@@ -188,6 +188,10 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
   return {
       [=](apply_atom, const CommittedBatchPtr& batch) {
         auto& st = self->state;
+        if (batch->term > st.term && st.watch) {
+          // Watch responses carry the current term in their headers.
+          self->send(st.watch, term_atom::value, batch->term);
+        }
         st.term = std::max(st.term, batch->term);
         auto waiter = batch->waiters.begin();
         for (const auto& e : batch->entries) {

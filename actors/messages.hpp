@@ -64,6 +64,7 @@ using resync_atom = caf::atom_constant<caf::atom("resync")>;
 using history_atom = caf::atom_constant<caf::atom("history")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using term_atom = caf::atom_constant<caf::atom("term")>;
 
 // What a frame between members carries.
 enum class PeerFrame : std::uint8_t {

@@ -171,7 +171,8 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   wa.apply = node.apply;
   wa.cluster_id = node.identity.cluster_id;
   wa.member_id = node.identity.member_id;
-  wa.max_request_bytes = c.max_request_bytes;
+  // etcd fragments past the request limit plus gRPC's overhead allowance.
+  wa.max_request_bytes = c.max_request_bytes + limits::grpc_overhead_bytes;
   wa.progress_notify_ms = c.watch_progress_notify_ms;
   node.watch = sys.spawn(watch_actor, wa);
   caf::anon_send(node.apply, watch_link_atom::value, node.watch);

@@ -96,8 +96,9 @@ void on_history(Self* self, watch::WatcherId wid, std::int64_t from, const Histo
   if (it == st.watches.end() || w == nullptr || st.index.is_synced(wid) || w->next_revision != from) return;
   const auto& sink = st.streams.at(it->second.stream).sink;
   if (h.compacted) {
-    // Its start is gone: etcd cancels it, naming the compaction point.
-    auto r = response(st, it->second.id, st.revision);
+    // Its start is gone: etcd cancels it, naming the compaction point (and
+    // leaves the header's revision 0).
+    auto r = response(st, it->second.id, 0);
     r->set_compact_revision(h.compact_revision);
     r->set_canceled(true);
     sink->write(std::move(r));
@@ -256,6 +257,7 @@ caf::behavior watch_actor(Self* self, WatchActorArgs args) {
         schedule_sync(self, 0);
       },
       [=](events_atom, const EventBatchPtr& batch) { on_events(self, *batch); },
+      [=](term_atom, raft::Term term) { self->state.term = std::max(self->state.term, term); },
       [=](sync_atom) { sync(self); },
       [=](progress_atom) {
         notify_progress(self);

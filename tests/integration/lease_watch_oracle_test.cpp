@@ -13,6 +13,7 @@
 //                         prints <text> (a lease expiring), not compared
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -42,8 +43,25 @@ std::vector<std::string> substitute(std::vector<std::string> args, const Side& s
   return args;
 }
 
+// etcd lists a lease's keys in its map's (random) order: compare them sorted.
+std::string sort_attached_keys(const std::string& s) {
+  std::regex attached("attached keys\\(\\[([^\\]]*)\\]\\)");
+  std::string out;
+  auto begin = std::sregex_iterator(s.begin(), s.end(), attached);
+  std::size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    auto keys = shell_words((*it)[1].str());
+    std::sort(keys.begin(), keys.end());
+    std::string joined;
+    for (const auto& k : keys) joined += (joined.empty() ? "" : " ") + k;
+    out += s.substr(last, static_cast<std::size_t>(it->position()) - last) + "attached keys([" + joined + "])";
+    last = static_cast<std::size_t>(it->position() + it->length());
+  }
+  return out + s.substr(last);
+}
+
 std::string mask(std::string s, const Side& side) {
-  s = normalize(std::move(s), side.server->endpoint());
+  s = sort_attached_keys(normalize(std::move(s), side.server->endpoint()));
   for (const auto& [name, hex] : side.vars) {
     const auto dec = std::to_string(static_cast<std::int64_t>(std::stoull(hex, nullptr, 16)));
     s = std::regex_replace(s, std::regex(hex), "$" + name);
