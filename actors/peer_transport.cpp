@@ -81,7 +81,7 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
         }
         if (kind != static_cast<std::uint8_t>(PeerFrame::raft)) {
           if (kind < static_cast<std::uint8_t>(PeerFrame::proposal) ||
-              kind > static_cast<std::uint8_t>(PeerFrame::snapshot_chunk)) {
+              kind > static_cast<std::uint8_t>(PeerFrame::last)) {
             ++st.dropped_frames;
             return;
           }

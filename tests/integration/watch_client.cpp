@@ -10,15 +10,24 @@ WatchClient::WatchClient(const std::string& endpoint) {
   stream_ = stub_->Watch(&ctx_);
   reader_ = std::thread([this] {
     etcdserverpb::WatchResponse r;
-    while (stream_->Read(&r)) {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !paused_; });
+      }
+      if (!stream_->Read(&r)) break;
       std::lock_guard<std::mutex> lock(mu_);
       got_.push_back(r);
       cv_.notify_all();
     }
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+    cv_.notify_all();
   });
 }
 
 WatchClient::~WatchClient() {
+  resume();
   ctx_.TryCancel();
   reader_.join();
   stream_->Finish();
@@ -28,8 +37,19 @@ bool WatchClient::send(const etcdserverpb::WatchRequest& r) { return stream_->Wr
 
 std::vector<etcdserverpb::WatchResponse> WatchClient::wait_for(std::size_t n, std::chrono::milliseconds deadline) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, deadline, [&] { return got_.size() >= n; });
+  cv_.wait_for(lock, deadline, [&] { return got_.size() >= n || ended_; });
   return got_;
+}
+
+bool WatchClient::ended() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ended_;
+}
+
+void WatchClient::resume() {
+  std::lock_guard<std::mutex> lock(mu_);
+  paused_ = false;
+  cv_.notify_all();
 }
 
 std::size_t WatchClient::count() {

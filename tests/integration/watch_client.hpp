@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -24,6 +25,11 @@ class WatchClient {
   std::vector<etcdserverpb::WatchResponse> wait_for(std::size_t n,
                                                     std::chrono::milliseconds deadline = std::chrono::seconds(10));
   std::size_t count();
+  // The server ended the stream (or went away).
+  bool ended();
+  // Reads are held back until resume() (a client that does not read).
+  void pause() { paused_ = true; }
+  void resume();
   // Creates a watch; returns the request's create part for further settings.
   static etcdserverpb::WatchRequest create(const std::string& key, const std::string& end = "",
                                            std::int64_t start_revision = 0);
@@ -37,6 +43,8 @@ class WatchClient {
   std::condition_variable cv_;
   std::vector<etcdserverpb::WatchResponse> got_;
   std::thread reader_;
+  bool ended_ = false;
+  std::atomic<bool> paused_{false};
 };
 
 }  // namespace acord::test
