@@ -28,6 +28,41 @@ std::vector<Url> parse_url_list(const std::string& flag, const std::string& list
 
 }  // namespace
 
+std::int64_t parse_duration_ms(const std::string& text) {
+  static const std::pair<const char*, double> units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"µs", 1e-3}, {"ms", 1.0},
+                                                         {"s", 1e3},   {"m", 60e3},  {"h", 3600e3}};
+  if (text == "0") return 0;
+  double total = 0;
+  std::size_t at = 0;
+  if (text.empty()) throw std::invalid_argument("empty duration");
+  while (at < text.size()) {
+    std::size_t used = 0;
+    double number = 0;
+    try {
+      number = std::stod(text.substr(at), &used);
+    } catch (const std::exception&) {
+      throw std::invalid_argument("invalid duration \"" + text + "\"");
+    }
+    if (used == 0 || number < 0) throw std::invalid_argument("invalid duration \"" + text + "\"");
+    at += used;
+    bool matched = false;
+    // Longest unit first: "ms" before "m", "ns" before "s".
+    for (const char* u : {"ns", "us", "µs", "ms", "s", "m", "h"}) {
+      const std::string unit(u);
+      if (text.compare(at, unit.size(), unit) == 0) {
+        for (const auto& [name, scale] : units) {
+          if (unit == name) total += number * scale;
+        }
+        at += unit.size();
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) throw std::invalid_argument("missing unit in duration \"" + text + "\"");
+  }
+  return static_cast<std::int64_t>(total);
+}
+
 ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message) {
   CLI::App app{"acord: a distributed coordination service that speaks etcd's v3 API", "acord"};
   app.set_version_flag("--version", "", "print the version and exit");
@@ -71,6 +106,10 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
   app.add_option("--election-timeout", out.election_timeout_ms, "time (in milliseconds) for an election to timeout")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  std::string progress_notify = "10m";
+  app.add_option("--experimental-watch-progress-notify-interval", progress_notify,
+                 "duration of periodic watch progress notifications")
+      ->capture_default_str();
   app.allow_extras(false);
   try {
     app.parse(argc, argv);
@@ -94,6 +133,12 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
     out.initial_advertise_peer_urls = parse_url_list("initial-advertise-peer-urls", advertise_peer);
   } catch (const std::invalid_argument& e) {
     message = e.what();
+    return ParseOutcome::exit_error;
+  }
+  try {
+    out.watch_progress_notify_ms = parse_duration_ms(progress_notify);
+  } catch (const std::invalid_argument& e) {
+    message = "--experimental-watch-progress-notify-interval: " + std::string(e.what());
     return ParseOutcome::exit_error;
   }
   if (out.name.empty()) {

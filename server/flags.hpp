@@ -25,6 +25,7 @@ struct Flags {
   std::uint64_t snapshot_count = 0;
   int heartbeat_interval_ms = 0;
   int election_timeout_ms = 0;
+  std::int64_t watch_progress_notify_ms = 0;
   bool show_version = false;
 };
 
@@ -33,6 +34,10 @@ enum class ParseOutcome { run, exit_ok, exit_error };
 // Parses argv. On exit_ok the help or version text is in `message`; on
 // exit_error, a one-line reason naming the bad flag or value.
 ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message);
+
+// A duration as Go writes it ("10m", "1m30s", "500ms", "2h"), in
+// milliseconds; throws std::invalid_argument otherwise.
+std::int64_t parse_duration_ms(const std::string& text);
 
 
 }  // namespace acord::server

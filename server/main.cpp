@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   nc.quota_bytes = flags.quota_backend_bytes;
   nc.max_txn_ops = flags.max_txn_ops;
   nc.snapshot_count = flags.snapshot_count;
+  nc.watch_progress_notify_ms = static_cast<int>(flags.watch_progress_notify_ms);  // 0: etcd's 10 minutes
   nc.version = etcd_api_version;
 
   std::string error;

@@ -62,6 +62,11 @@ TEST_CASE("a bad flag is a one-line error and exit code 1", "[bad-input][flags]"
   CHECK(bad_cluster.exit_code == 1);
   CHECK_THAT(bad_cluster.err, Catch::Contains("--initial-cluster"));
 
+  auto bad_duration = run_command({acord_binary(), "--experimental-watch-progress-notify-interval", "10"});
+  CHECK(bad_duration.exit_code == 1);
+  CHECK(lines(bad_duration.err) == 1);
+  CHECK_THAT(bad_duration.err, Catch::Contains("--experimental-watch-progress-notify-interval"));
+
   auto version = run_command({acord_binary(), "--version"});
   CHECK(version.exit_code == 0);
   CHECK_THAT(version.out, Catch::Contains("acord Version:"));

@@ -182,3 +182,31 @@ TEST_CASE("a large catch-up is split into fragments for a watch that asks, as et
   CHECK(got == want);
   CHECK(want.size() > 3);  // created twice, several fragments, one whole response
 }
+
+TEST_CASE("a watch that asked for progress notifications gets them while quiet, as from etcd", "[watch][oracle]") {
+  const std::string peer = "http://127.0.0.1:" + std::to_string(free_port());
+  auto with_interval = [&](const std::string& binary) {
+    auto o = options_for(binary, peer);
+    o.extra_flags = {"--experimental-watch-progress-notify-interval", "500ms"};
+    return o;
+  };
+  Server etcd(with_interval(etcd_binary())), acord(with_interval(acord_binary()));
+  auto scenario = [](const Server& s) {
+    put(s, "p", "1");
+    WatchClient w(s.endpoint());
+    auto p = WatchClient::create("p");
+    p.mutable_create_request()->set_progress_notify(true);
+    w.send(p);
+    w.send(WatchClient::create("q"));  // no notifications for this one
+    auto rs = w.wait_for(3, std::chrono::seconds(5));  // two created, then a notification
+    REQUIRE(rs.size() >= 3);
+    rs.resize(3);
+    std::vector<std::string> out;
+    for (const auto& r : rs) out.push_back(summary(r));
+    return out;
+  };
+  auto want = scenario(etcd);
+  auto got = scenario(acord);
+  CHECK(got == want);
+  CHECK(want.back().find("id=0 created=0") != std::string::npos);
+}
