@@ -78,7 +78,7 @@ void remove_watch(WatchActorState& st, watch::WatcherId wid) {
 
 void schedule_sync(Self* self, int delay_ms) {
   auto& st = self->state;
-  if (st.sync_scheduled || st.index.unsynced().empty()) return;
+  if (st.sync_scheduled || !st.index.has_unsynced()) return;
   st.sync_scheduled = true;
   if (delay_ms <= 0) {
     self->send(self, sync_atom::value);
@@ -172,8 +172,9 @@ void on_events(Self* self, const EventBatch& batch) {
     }
     begin = end;
   }
+  // (Synced watches need no per-batch bookkeeping: their next revision only
+  // holds back a watch that asked to start in the future.)
   st.revision = std::max(st.revision, batch.revision);
-  st.index.advance(st.revision);
   schedule_sync(self, limits::watch_sync_interval_ms);
 }
 
@@ -251,7 +252,9 @@ caf::behavior watch_actor(Self* self, WatchActorArgs args) {
         auto& st = self->state;
         st.linked = true;
         for (const auto& [wid, meta] : st.watches) {
-          if (st.index.is_synced(wid)) st.index.desync(wid, st.index.find(wid)->next_revision);
+          if (st.index.is_synced(wid)) {
+            st.index.desync(wid, std::max(st.index.find(wid)->next_revision, st.revision + 1));
+          }
         }
         st.revision = revision;
         schedule_sync(self, 0);

@@ -49,6 +49,7 @@ class WatchIndex {
   // Unsynced watchers, to replay history to; synced() moves one over once
   // everything before `next_revision` was delivered to it.
   std::vector<WatcherId> unsynced() const;
+  bool has_unsynced() const { return !unsynced_.empty(); }
   void synced(WatcherId id, std::int64_t next_revision);
   // An unsynced watcher caught up partway: it still needs `next_revision` on.
   void caught_up_to(WatcherId id, std::int64_t next_revision);

@@ -7,6 +7,7 @@
 #include <caf/test/unit_test_impl.hpp>
 
 #include "actors/node_wiring.hpp"
+#include "actors/stream_sessions.hpp"
 #include "core/limits.hpp"
 #include "etcdserverpb/rpc.pb.h"
 #include "storage/memory_store.hpp"
@@ -114,9 +115,58 @@ struct fixture : test_coordinator_fixture<> {
   }
 };
 
+// A client stream's far end: keeps what the actors wrote to it.
+struct RecordingSink final : StreamSink {
+  std::vector<std::shared_ptr<google::protobuf::Message>> written;
+  ApiError closed{StatusCode::unknown, "open"};
+  void write(std::unique_ptr<google::protobuf::Message> m) override { written.push_back(std::move(m)); }
+  std::size_t backlog() const override { return 0; }
+  void close(const ApiError& e) override { closed = e; }
+  const etcdserverpb::WatchResponse& watch(std::size_t i) const {
+    return static_cast<const etcdserverpb::WatchResponse&>(*written.at(i));
+  }
+};
+
 }  // namespace
 
 CAF_TEST_FIXTURE_SCOPE(node_actor_tests, fixture)
+
+CAF_TEST(a watch stream gets its events in order and its watches go when the stream ends) {
+  auto sink = std::make_shared<RecordingSink>();
+  auto stream = sys.spawn(watch_session, node.sessions, sink);
+  for (const char* key : {"a", "b"}) {
+    auto req = std::make_shared<etcdserverpb::WatchRequest>();
+    req->mutable_create_request()->set_key(key);
+    anon_send(stream, stream_request_atom::value, StreamMessagePtr(req));
+  }
+  drain();
+  CAF_REQUIRE_EQUAL(sink->written.size(), 2u);
+  CAF_CHECK(sink->watch(0).created());
+  CAF_CHECK_EQUAL(sink->watch(1).watch_id(), 1);
+  put("a", "1");
+  put("b", "2");
+  put("c", "3");  // watched by nobody
+  drain();
+  CAF_REQUIRE_EQUAL(sink->written.size(), 4u);
+  CAF_CHECK_EQUAL(sink->watch(2).watch_id(), 0);
+  CAF_CHECK_EQUAL(sink->watch(2).events(0).kv().value(), "1");
+  CAF_CHECK_EQUAL(sink->watch(3).watch_id(), 1);
+  CAF_CHECK_EQUAL(sink->watch(3).header().revision(), 3);
+  auto count = [&] {
+    std::int64_t watches = -1;
+    auto h = self->request(node.watch, caf::infinite, status_atom::value);
+    drain();
+    h.receive([&](std::int64_t n, std::int64_t) { watches = n; }, [&](caf::error&) {});
+    return watches;
+  };
+  CAF_CHECK_EQUAL(count(), 2);
+  anon_send(stream, stream_end_atom::value);
+  drain();
+  CAF_CHECK_EQUAL(count(), 0);
+  put("a", "again");
+  drain();
+  CAF_CHECK_EQUAL(sink->written.size(), 4u);  // nothing for a stream that ended
+}
 
 CAF_TEST(a put is acknowledged only after a synced write holding its entry) {
   auto out = put("k", "v");

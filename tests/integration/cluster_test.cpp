@@ -159,6 +159,11 @@ TEST_CASE("cluster: a member behind the trimmed log, or with an empty disk, catc
     return wait_until([&] { return get(c.members[lagging]->kv(), last_key, true) == value; },
                       std::chrono::seconds(30), std::chrono::milliseconds(100));
   };
+  // A lease and a key attached to it travel in the snapshot too.
+  auto granted = etcdctl(c.members[writer]->endpoint(), {"lease", "grant", "600"});
+  REQUIRE(granted.exit_code == 0);
+  const auto lease = granted.out.substr(6, granted.out.find(' ', 6) - 6);
+  REQUIRE(etcdctl(c.members[writer]->endpoint(), {"put", "leased", "v", "--lease=" + lease}).exit_code == 0);
   write_batch("a", 600);  // far more than the leader keeps in its log (100)
   c.members[lagging]->start();
   REQUIRE(c.members[lagging]->wait_ready(std::chrono::seconds(30)));
@@ -172,6 +177,10 @@ TEST_CASE("cluster: a member behind the trimmed log, or with an empty disk, catc
   RangeResponse all;
   REQUIRE(c.members[lagging]->kv().Range(ctx().get(), count, &all).ok());
   CHECK(all.count() == 600);
+  // `lease list` is answered from the member's own lease table.
+  CHECK_THAT(etcdctl(c.members[lagging]->endpoint(), {"lease", "list"}).out, Catch::Contains(lease));
+  CHECK_THAT(etcdctl(c.members[lagging]->endpoint(), {"get", "leased", "--consistency=s", "-w", "fields"}).out,
+             Catch::Contains("\"Lease\" : " + std::to_string(std::stoll(lease, nullptr, 16))));
 
   // The same member loses its disk: it starts empty and is brought up again.
   c.members[lagging]->kill9();

@@ -207,3 +207,21 @@ TEST_CASE("watch: a client that stops reading falls behind without holding up wr
   REQUIRE(keys.size() == puts);
   for (int i = 0; i < puts; ++i) CHECK(keys[static_cast<std::size_t>(i)] == "s/" + std::to_string(1000 + i));
 }
+
+TEST_CASE("leases survive a restart: granted, attached keys, and revocation afterwards", "[lease][durability]") {
+  Server s;
+  const auto lease = lease_id_of(etcdctl(s.endpoint(), {"lease", "grant", "600"}));
+  REQUIRE(etcdctl(s.endpoint(), {"put", "durable", "v", "--lease=" + lease}).exit_code == 0);
+  s.kill9();
+  s.start();
+  REQUIRE(s.wait_ready());
+  CHECK_THAT(etcdctl(s.endpoint(), {"lease", "list"}).out, Catch::Contains(lease));
+  CHECK_THAT(etcdctl(s.endpoint(), {"lease", "timetolive", "--keys", lease}).out,
+             Catch::Contains("attached keys([durable])"));
+  REQUIRE(etcdctl(s.endpoint(), {"lease", "revoke", lease}).exit_code == 0);
+  CHECK(etcdctl(s.endpoint(), {"get", "durable"}).out.empty());
+  s.kill9();
+  s.start();
+  REQUIRE(s.wait_ready());
+  CHECK_THAT(etcdctl(s.endpoint(), {"lease", "list"}).out, Catch::Contains("found 0 leases"));
+}
