@@ -57,6 +57,7 @@ using leader_atom = caf::atom_constant<caf::atom("leader")>;
 // Client streams and watches.
 using stream_request_atom = caf::atom_constant<caf::atom("streamreq")>;
 using stream_end_atom = caf::atom_constant<caf::atom("streamend")>;
+using stream_done_atom = caf::atom_constant<caf::atom("streamdone")>;
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 using watch_link_atom = caf::atom_constant<caf::atom("watchlink")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;

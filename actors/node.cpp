@@ -64,6 +64,7 @@ class ActorStream final : public StreamSession {
   void receive(std::unique_ptr<google::protobuf::Message> request) override {
     caf::anon_send(session_, stream_request_atom::value, StreamMessagePtr(std::move(request)));
   }
+  void half_close() override { caf::anon_send(session_, stream_done_atom::value); }
   void end() override { caf::anon_send(session_, stream_end_atom::value); }
 
  private:

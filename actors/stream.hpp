@@ -35,6 +35,9 @@ class StreamSession {
   virtual ~StreamSession() = default;
   // One request from the client (the session owns it from now on).
   virtual void receive(std::unique_ptr<google::protobuf::Message> request) = 0;
+  // The client sends nothing more, but still reads: a keep-alive stream ends
+  // once every request has its answer; a watch stream stays open (as etcd's).
+  virtual void half_close() = 0;
   // The client is gone: whatever the stream held (watches) is released.
   virtual void end() = 0;
 };

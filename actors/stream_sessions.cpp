@@ -9,8 +9,23 @@ using namespace etcdserverpb;
 
 caf::behavior keep_alive_session(caf::event_based_actor* self, std::shared_ptr<SessionContext> ctx,
                                  StreamSinkPtr sink) {
+  // Requests still waiting for their answer, and whether the client is done
+  // sending: the stream ends OK once both say so (as etcd's ends on EOF).
+  struct Progress {
+    std::size_t pending = 0;
+    bool client_done = false;
+  };
+  auto progress = std::make_shared<Progress>();
+  auto answered = [=] {
+    --progress->pending;
+    if (progress->client_done && progress->pending == 0) {
+      sink->close(errors::ok());
+      self->quit();
+    }
+  };
   return {
       [=](stream_request_atom, const StreamMessagePtr& m) {
+        ++progress->pending;
         const auto id = static_cast<const LeaseKeepAliveRequest&>(*m).id();
         self->request(ctx->raft, std::chrono::milliseconds(limits::request_timeout_ms), lease_atom::value,
                       static_cast<std::uint8_t>(LeaseQuery::renew), id, false)
@@ -24,11 +39,19 @@ caf::behavior keep_alive_session(caf::event_based_actor* self, std::shared_ptr<S
                   std::unique_ptr<LeaseKeepAliveResponse> out(new LeaseKeepAliveResponse());
                   out->Swap(static_cast<LeaseKeepAliveResponse*>(r->response.get()));
                   sink->write(std::move(out));
+                  answered();
                 },
                 [=](caf::error&) {
                   sink->close(errors::timeout());
                   self->quit();
                 });
+      },
+      [=](stream_done_atom) {
+        progress->client_done = true;
+        if (progress->pending == 0) {
+          sink->close(errors::ok());
+          self->quit();
+        }
       },
       [=](stream_end_atom) { self->quit(); },
   };
@@ -66,6 +89,7 @@ caf::behavior watch_session(caf::event_based_actor* self, std::shared_ptr<Sessio
             break;  // etcd ignores what it does not know
         }
       },
+      [=](stream_done_atom) {},  // etcd keeps a watch stream open after the client's half-close
       [=](stream_end_atom) {
         // The client is gone: its watches go with it.
         self->send(ctx->watch, watch_atom::value, WatchCommandPtr(command(WatchCommand::Op::drop_stream)));

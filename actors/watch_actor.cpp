@@ -250,7 +250,6 @@ caf::behavior watch_actor(Self* self, WatchActorArgs args) {
         // The starting revision, or the store replaced by a snapshot: every
         // watch catches up from history (and is canceled if that is gone).
         auto& st = self->state;
-        st.linked = true;
         for (const auto& [wid, meta] : st.watches) {
           if (st.index.is_synced(wid)) {
             st.index.desync(wid, std::max(st.index.find(wid)->next_revision, st.revision + 1));

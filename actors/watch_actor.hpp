@@ -34,7 +34,6 @@ struct WatchActorState {
   watch::WatchIndex index;
   std::int64_t revision = 0;  // the store's revision as of the last batch
   raft::Term term = 0;
-  bool linked = false;  // the apply actor told the starting revision
   // What a watch's stream needs to know besides the index's part.
   struct Watch {
     std::uint64_t stream = 0;

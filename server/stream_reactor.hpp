@@ -3,13 +3,16 @@
 // session: each request read goes to the session; the session's responses
 // are queued and written one at a time (gRPC allows one write in flight).
 // The stream ends when the client goes away (the session is told, and
-// releases what the stream held) or when the session closes it.
+// releases what the stream held) or when the session closes it. A client that
+// sends but does not read is not read from while stream_backlog_max responses
+// wait for it, so it cannot make the server queue without bound.
 #include <deque>
 #include <grpcpp/grpcpp.h>
 #include <memory>
 #include <mutex>
 
 #include "actors/node.hpp"
+#include "core/limits.hpp"
 
 namespace acord::server {
 
@@ -23,13 +26,14 @@ class StreamReactor final : public grpc::ServerBidiReactor<Request, Response> {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      // The client closed its side or went away.
-      sink_->close(errors::ok());
+      // The client closed its side (or went away: then OnCancel follows).
+      session_->half_close();
       return;
     }
     auto m = std::make_unique<Request>();
     m->Swap(&request_);
     session_->receive(std::move(m));
+    if (sink_->pause_reading_if_full()) return;  // resumed once the client has read
     this->StartRead(&request_);
   }
   void OnWriteDone(bool ok) override { sink_->written(ok); }
@@ -62,11 +66,21 @@ class StreamReactor final : public grpc::ServerBidiReactor<Request, Response> {
       status_ = e.ok() ? grpc::Status::OK : grpc::Status(static_cast<grpc::StatusCode>(e.code), e.message);
       if (!writing_) finish();
     }
+    // True if the backlog is full: reading stops until it drains.
+    bool pause_reading_if_full() {
+      std::lock_guard<std::mutex> lock(mu_);
+      read_paused_ = queue_.size() >= limits::stream_backlog_max;
+      return read_paused_;
+    }
     void written(bool ok) {
       std::lock_guard<std::mutex> lock(mu_);
       writing_ = false;
       if (!queue_.empty()) queue_.pop_front();
       if (reactor_ == nullptr) return;
+      if (read_paused_ && ok && !closing_ && queue_.size() < limits::stream_backlog_max) {
+        read_paused_ = false;
+        reactor_->StartRead(&reactor_->request_);
+      }
       if (!ok) {
         // The stream broke: nothing more can be written.
         queue_.clear();
@@ -104,6 +118,7 @@ class StreamReactor final : public grpc::ServerBidiReactor<Request, Response> {
     bool writing_ = false;
     bool closing_ = false;
     bool finished_ = false;
+    bool read_paused_ = false;
     grpc::Status status_;
   };
 

@@ -4,7 +4,9 @@
 // must answer as etcd's do (status codes and messages included).
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 #include "oracle.hpp"
 
@@ -97,4 +99,41 @@ TEST_CASE("the Lease service answers as etcd's: ids, minimum TTL, errors, keep-a
   auto got = lease_scenario(servers.acord);
   REQUIRE(want.size() == got.size());
   for (std::size_t i = 0; i < want.size(); ++i) CHECK(got[i] == want[i]);
+}
+
+TEST_CASE("a keep-alive client that sends without reading is throttled, then gets every answer in order",
+          "[lease][backlog]") {
+  Server s;
+  auto channel = grpc::CreateChannel(s.endpoint(), grpc::InsecureChannelCredentials());
+  auto lease = Lease::NewStub(channel);
+  LeaseGrantRequest q;
+  q.set_ttl(60);
+  LeaseGrantResponse granted;
+  REQUIRE(lease->LeaseGrant(ctx().get(), q, &granted).ok());
+  grpc::ClientContext c;
+  auto stream = lease->LeaseKeepAlive(&c);
+  constexpr int requests = 20000;  // far past the stream's backlog limit
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    LeaseKeepAliveRequest k;
+    k.set_id(granted.id());
+    for (int i = 0; i < requests; ++i) {
+      if (!stream->Write(k)) break;
+      ++written;
+    }
+    stream->WritesDone();
+  });
+  // Not reading for a while: the server stops taking requests once its queue
+  // for this client is full (how far the writer gets depends on gRPC's windows).
+  wait_until([&] { return written == requests; }, std::chrono::seconds(2));
+  INFO("requests written before the client read anything: " << written.load());
+  int answered = 0;
+  LeaseKeepAliveResponse r;
+  while (answered < requests && stream->Read(&r)) {
+    if (r.id() != granted.id() || r.ttl() != 60) break;
+    ++answered;
+  }
+  writer.join();
+  CHECK(answered == requests);
+  CHECK(stream->Finish().ok());
 }
