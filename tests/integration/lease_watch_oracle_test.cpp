@@ -6,6 +6,7 @@
 //                         server's own id is put in, and masked back to $NAME
 //                         in what the servers print
 //   & <command>           runs in the background (a watch) until @stop
+//   @wait <text>          waits until every background command printed <text>
 //   @stop <text>          waits until every background command printed
 //                         <text> (or its base64, for -w json), stops them,
 //                         and compares their output
@@ -31,6 +32,7 @@ struct Side {
   std::map<std::string, std::string> vars;  // name -> lease id in hex
   std::vector<std::unique_ptr<Child>> background;
   std::vector<std::string> logs;
+  int started = 0;  // background commands so far: each logs to its own file
   TempDir dir;
 };
 
@@ -118,13 +120,13 @@ TEST_CASE("etcdctl leases and watches print the same against acord as against et
     if (args[0] == "&") {
       args.erase(args.begin());
       for (auto* side : {&etcd, &acord}) {
-        side->logs.push_back(side->dir.path + "/bg" + std::to_string(side->logs.size()) + ".log");
+        side->logs.push_back(side->dir.path + "/bg" + std::to_string(side->started++) + ".log");
         side->background.push_back(std::make_unique<Child>(etcdctl_argv(*side, args), side->logs.back()));
       }
       continue;
     }
-    if (args[0] == "@stop") {
-      const auto marker = trim(line.text.substr(std::string("@stop").size()));
+    if (args[0] == "@stop" || args[0] == "@wait") {
+      const auto marker = trim(line.text.substr(args[0].size()));
       for (auto* side : {&etcd, &acord}) {
         for (const auto& log : side->logs) {
           INFO("background output so far: " << read_file(log));
@@ -135,11 +137,13 @@ TEST_CASE("etcdctl leases and watches print the same against acord as against et
               },
               std::chrono::seconds(15)));
         }
+        if (args[0] == "@wait") continue;
         for (auto& child : side->background) {
           child->signal(SIGTERM);
           child->wait(std::chrono::seconds(5));
         }
       }
+      if (args[0] == "@wait") continue;
       REQUIRE(etcd.logs.size() == acord.logs.size());
       for (std::size_t i = 0; i < etcd.logs.size(); ++i) {
         INFO("background command " << i);
