@@ -121,12 +121,6 @@ std::vector<WatcherId> WatchIndex::match(const mvcc::Event& e) const {
   return out;
 }
 
-void WatchIndex::advance(std::int64_t revision) {
-  for (auto& [id, w] : watchers_) {
-    if (!unsynced_.count(id) && w.next_revision <= revision) w.next_revision = revision + 1;
-  }
-}
-
 std::vector<WatcherId> WatchIndex::unsynced() const { return {unsynced_.begin(), unsynced_.end()}; }
 
 void WatchIndex::synced(WatcherId id, std::int64_t next_revision) {

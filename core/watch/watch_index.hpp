@@ -41,10 +41,11 @@ class WatchIndex {
   bool contains(WatcherId id) const { return watchers_.count(id) != 0; }
   std::size_t size() const { return watchers_.size(); }
 
-  // The synced watchers an event concerns, after their filters.
+  // The synced watchers an event concerns, after their filters. A watcher
+  // is offered events from its next revision on (a watch asked to start in
+  // the future, or one that just replayed history up to it); events arrive
+  // in revision order, so nothing else needs moving forward per revision.
   std::vector<WatcherId> match(const mvcc::Event& e) const;
-  // Delivering every event of a revision moves the synced watchers past it.
-  void advance(std::int64_t revision);
 
   // Unsynced watchers, to replay history to; synced() moves one over once
   // everything before `next_revision` was delivered to it.
