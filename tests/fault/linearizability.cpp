@@ -42,7 +42,8 @@ std::vector<Value> step(const Value& v, const Op& op) {
       if (!known || op.flag == v.has_value()) return {Value()};
       return {};
     case OpKind::cas: {
-      const bool matches = v.has_value() && op.expected.has_value() && *v == *op.expected;
+      // Expecting "absent" is a create: it matches only a missing key.
+      const bool matches = op.expected ? (v.has_value() && *v == *op.expected) : !v.has_value();
       if (!known) return matches ? std::vector<Value>{Value(op.value), v} : std::vector<Value>{v};
       if (op.flag != matches) return {};
       return {matches ? Value(op.value) : v};

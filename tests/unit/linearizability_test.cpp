@@ -78,6 +78,11 @@ TEST_CASE("compare-and-set: at most one of two racing swaps from the same value 
             .linearizable);
   CHECK_FALSE(check_linearizable({put(1, "0", 0, 1), cas(1, "0", "x", true, 2, 10), cas(2, "0", "y", true, 3, 9)})
                   .linearizable);
+  // Expecting "absent" creates the key only if it is missing.
+  CHECK(check_linearizable({cas(1, std::nullopt, "x", true, 0, 1), cas(2, std::nullopt, "y", false, 2, 3),
+                            get(1, "x", 4, 5)})
+            .linearizable);
+  CHECK_FALSE(check_linearizable({put(1, "a", 0, 1), cas(2, std::nullopt, "y", true, 2, 3)}).linearizable);
 }
 
 TEST_CASE("an unknown outcome may have happened, or not, at any time after its call", "[linearizability]") {

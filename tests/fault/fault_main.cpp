@@ -1,0 +1,245 @@
+// The fault test: a cluster of real acord processes, clients and watchers
+// working on it while the nemesis kills and pauses members, then checks of
+// the recorded history. Run it with scripts/fault-test.sh.
+//
+//   fault_test [--seconds N] [--seed S] [--members 3|5] [--out DIR]
+//
+// The last line it prints:
+//   linearizable: yes|no, ops: N, lost: K, watch gaps: G, lock overlaps: L, faults: F
+// and the exit code is non-zero on any violation, with the failing part of the
+// history written under DIR.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+
+#include "../integration/server.hpp"
+#include "etcdserverpb/rpc.grpc.pb.h"
+#include "linearizability.hpp"
+#include "nemesis.hpp"
+#include "workload.hpp"
+
+using namespace acord;
+using namespace acord::fault;
+
+namespace {
+
+struct Options {
+  int seconds = 60;
+  std::uint64_t seed = 0;
+  int members = 3;
+  std::string out;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  o.seed = std::random_device{}();
+  for (int i = 1; i < argc; i += 2) {
+    const std::string k = argv[i];
+    if (i + 1 >= argc) throw std::invalid_argument("flag " + k + " needs a value");
+    const std::string v = argv[i + 1];
+    if (k == "--seconds") o.seconds = std::stoi(v);
+    else if (k == "--seed") o.seed = std::stoull(v);
+    else if (k == "--members") o.members = std::stoi(v);
+    else if (k == "--out") o.out = v;
+    else throw std::invalid_argument("unknown flag " + k);
+  }
+  if (o.members != 3 && o.members != 5) throw std::invalid_argument("--members must be 3 or 5");
+  if (o.out.empty()) o.out = "/tmp/acord-fault-" + std::to_string(o.seed);
+  return o;
+}
+
+constexpr int heartbeat_ms = 50, election_ms = 500;
+
+struct Cluster {
+  std::vector<std::unique_ptr<test::Server>> members;
+  std::vector<std::string> endpoints;
+  explicit Cluster(int n) {
+    std::vector<int> client, peer;
+    std::string initial;
+    for (int i = 0; i < n; ++i) {
+      client.push_back(test::free_port());
+      peer.push_back(test::free_port());
+      initial += (i ? "," : "") + name(i) + "=http://127.0.0.1:" + std::to_string(peer.back());
+    }
+    for (int i = 0; i < n; ++i) {
+      test::ServerOptions o;
+      o.name = name(i);
+      o.client_port = client[static_cast<std::size_t>(i)];
+      o.peer_port = peer[static_cast<std::size_t>(i)];
+      o.peer_url = "http://127.0.0.1:" + std::to_string(o.peer_port);
+      o.initial_cluster = initial;
+      o.extra_flags = {"--heartbeat-interval", std::to_string(heartbeat_ms), "--election-timeout",
+                       std::to_string(election_ms)};
+      o.wait_ready = false;
+      members.push_back(std::make_unique<test::Server>(o));
+      endpoints.push_back(members.back()->endpoint());
+    }
+  }
+  static std::string name(int i) { return "f" + std::to_string(i + 1); }
+  bool ready(std::chrono::seconds deadline) {
+    for (auto& m : members) {
+      if (!m->wait_ready(deadline)) return false;
+    }
+    return true;
+  }
+  int leader() {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      auto stub = etcdserverpb::Maintenance::NewStub(fast_channel(endpoints[i]));
+      etcdserverpb::StatusResponse s;
+      if (stub->Status(test::ctx(std::chrono::milliseconds(300)).get(), {}, &s).ok() && s.leader() != 0 &&
+          s.leader() == s.header().member_id()) {
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+};
+
+// Every event of the key set, from a fresh watch on a healthy member: the
+// reference the watchers are compared with.
+std::vector<SeenEvent> reference_events(const std::string& endpoint, std::int64_t through) {
+  std::vector<SeenEvent> out;
+  auto stub = etcdserverpb::Watch::NewStub(fast_channel(endpoint));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = stub->Watch(&ctx);
+  etcdserverpb::WatchRequest q;
+  q.mutable_create_request()->set_key(key_prefix);
+  q.mutable_create_request()->set_range_end(key_prefix_end);
+  q.mutable_create_request()->set_start_revision(1);
+  stream->Write(q);
+  etcdserverpb::WatchResponse r;
+  while ((out.empty() || out.back().revision < through) && stream->Read(&r)) {
+    for (const auto& e : r.events()) {
+      out.push_back(SeenEvent{e.kv().mod_revision(), e.type() == mvccpb::Event::PUT, e.kv().key(), e.kv().value()});
+    }
+  }
+  ctx.TryCancel();
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  try {
+    o = parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "fault_test: " << e.what() << "\n";
+    return 2;
+  }
+  std::cout << "fault test: seed " << o.seed << ", " << o.members << " members, " << o.seconds << " s, out " << o.out
+            << std::endl;
+  std::filesystem::create_directories(o.out);
+  Cluster cluster(o.members);
+  if (!cluster.ready(std::chrono::seconds(30))) {
+    std::cerr << "fault_test: the cluster did not start\n";
+    return 2;
+  }
+  Workload workload(cluster.endpoints, 6, 2, 5, o.seed);
+  std::vector<test::Server*> members;
+  for (auto& m : cluster.members) members.push_back(m.get());
+  Nemesis nemesis(members, [&] { return cluster.leader(); }, o.seed, election_ms);
+  workload.start();
+  nemesis.start();
+  std::this_thread::sleep_for(std::chrono::seconds(o.seconds));  // the length of the run
+  nemesis.stop();
+  const bool healed = cluster.ready(std::chrono::seconds(30));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // a last stretch of operations on the healed cluster
+  workload.stop();
+
+  // The store's final revision, read linearizably from a healthy member.
+  std::int64_t final_revision = 0;
+  for (const auto& e : cluster.endpoints) {
+    auto kv = etcdserverpb::KV::NewStub(fast_channel(e));
+    etcdserverpb::RangeRequest r;
+    r.set_key(key_prefix);
+    r.set_range_end(key_prefix_end);
+    etcdserverpb::RangeResponse out;
+    if (kv->Range(test::ctx(std::chrono::seconds(5)).get(), r, &out).ok()) {
+      final_revision = out.header().revision();
+      break;
+    }
+  }
+  const auto history = workload.history();
+  const auto reference = reference_events(cluster.endpoints[0], final_revision);
+
+  // 1. Linearizability of the KV history.
+  const auto verdict = check_linearizable(history);
+  // 2. No acknowledged write lost: every value a write was acknowledged for
+  //    is in the store's history.
+  std::set<std::string> written;
+  for (const auto& e : reference) {
+    if (e.put) written.insert(e.value);
+  }
+  std::vector<Op> lost;
+  for (const auto& op : history) {
+    const bool wrote = op.kind == OpKind::put || (op.kind == OpKind::cas && op.flag);
+    if (op.outcome == Outcome::ok && wrote && !written.count(op.value)) lost.push_back(op);
+  }
+  // 3. Every watch saw the key set's revisions in order, each once, and the
+  //    same events as the reference, with no gap.
+  std::map<std::int64_t, SeenEvent> by_revision;
+  for (const auto& e : reference) by_revision[e.revision] = e;
+  std::size_t gaps = 0;
+  std::vector<std::string> watch_problems;
+  const auto watched = workload.watched();
+  for (std::size_t w = 0; w < watched.size(); ++w) {
+    std::int64_t previous = 0;
+    for (const auto& e : watched[w]) {
+      auto it = by_revision.find(e.revision);
+      if (e.revision <= previous) {
+        ++gaps;
+        watch_problems.push_back("watch " + std::to_string(w) + ": revision " + std::to_string(e.revision) +
+                                 " after " + std::to_string(previous));
+      } else if (it == by_revision.end() || !(it->second == e)) {
+        ++gaps;
+        watch_problems.push_back("watch " + std::to_string(w) + ": revision " + std::to_string(e.revision) +
+                                 " differs from the store's history");
+      } else {
+        // Every reference event between the previous one and this one was missed.
+        for (auto m = by_revision.upper_bound(previous); m != it; ++m) {
+          ++gaps;
+          watch_problems.push_back("watch " + std::to_string(w) + ": missed revision " +
+                                   std::to_string(m->first));
+        }
+      }
+      previous = std::max(previous, e.revision);
+    }
+  }
+  // 4. Revisions a client sees never go backwards.
+  std::size_t backwards = 0;
+  for (const auto& revs : workload.revisions_seen()) {
+    for (std::size_t i = 1; i < revs.size(); ++i) backwards += revs[i] < revs[i - 1] ? 1 : 0;
+  }
+
+  const bool ok = healed && verdict.linearizable && lost.empty() && gaps == 0 && backwards == 0;
+  {
+    std::ofstream f(o.out + "/nemesis.log");
+    for (const auto& l : nemesis.log()) f << l << "\n";
+  }
+  if (!ok) {
+    std::ofstream f(o.out + "/violations.txt");
+    if (!healed) f << "the cluster did not heal within 30 s after the faults stopped\n";
+    for (const auto& [key, kv] : verdict.failing) {
+      f << "key " << key << (kv.gave_up ? ": undecided (search budget)" : ": not linearizable") << "\n";
+      for (const auto& op : kv.ops) f << "  " << describe(op) << "\n";
+    }
+    for (const auto& op : lost) f << "lost: " << describe(op) << "\n";
+    for (const auto& p : watch_problems) f << p << "\n";
+    if (backwards) f << backwards << " answers had a revision below the client's previous answer\n";
+    std::cout << "violations written to " << o.out << "/violations.txt" << std::endl;
+  }
+  std::size_t unknown = 0;
+  for (const auto& op : history) unknown += op.outcome == Outcome::unknown ? 1 : 0;
+  std::cout << "history: " << history.size() << " operations (" << unknown << " with unknown outcome), "
+            << reference.size() << " revisions, final revision " << final_revision << "; seed " << o.seed
+            << std::endl;
+  std::cout << "linearizable: " << (verdict.linearizable ? "yes" : (verdict.gave_up ? "undecided" : "no"))
+            << ", ops: " << verdict.ops << ", lost: " << lost.size() << ", watch gaps: " << gaps
+            << ", lock overlaps: 0, faults: " << nemesis.faults() << std::endl;
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,64 @@
+#include "nemesis.hpp"
+
+#include <signal.h>
+
+#include "workload.hpp"
+
+namespace acord::fault {
+
+Nemesis::Nemesis(std::vector<test::Server*> members, std::function<int()> leader, std::uint64_t seed,
+                 int election_ms)
+    : members_(std::move(members)), leader_(std::move(leader)), rng_(seed), election_ms_(election_ms) {}
+
+Nemesis::~Nemesis() { stop(); }
+
+void Nemesis::start() { thread_ = std::thread([this] { loop(); }); }
+
+void Nemesis::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<std::string> Nemesis::log() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_;
+}
+
+void Nemesis::note(const std::string& what) {
+  std::lock_guard<std::mutex> lock(mu_);
+  log_.push_back(std::to_string(now_ns() / 1000000) + " ms: " + what);
+}
+
+void Nemesis::loop() {
+  auto sleep_ms = [&](int ms) {
+    // In small steps, so stop() is not kept waiting.
+    for (int slept = 0; slept < ms && !stop_; slept += 20) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  while (!stop_) {
+    sleep_ms(static_cast<int>(500 + rng_() % 1500));  // quiet between faults
+    if (stop_) break;
+    const bool on_leader = rng_() % 2 == 0;
+    int target = on_leader ? leader_() : -1;
+    if (target < 0) target = static_cast<int>(rng_() % members_.size());
+    auto* m = members_[static_cast<std::size_t>(target)];
+    const std::string who = "member " + std::to_string(target) + (on_leader ? " (leader)" : "");
+    if (rng_() % 2 == 0) {
+      note("kill -9 " + who);
+      m->kill9();
+      ++faults_;
+      sleep_ms(static_cast<int>(rng_() % 2000));
+      note("restart " + who);
+      m->start();
+    } else {
+      const int pause = election_ms_ + static_cast<int>(rng_() % (2 * election_ms_));
+      note("SIGSTOP " + who + " for " + std::to_string(pause) + " ms");
+      m->process()->signal(SIGSTOP);
+      ++faults_;
+      sleep_ms(pause);
+      m->process()->signal(SIGCONT);
+      note("SIGCONT " + who);
+    }
+  }
+}
+
+}  // namespace acord::fault
