@@ -73,6 +73,9 @@ void read(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, raf
 // A read is linearizable unless the client asked for a serializable one: it
 // waits for ReadIndex (the commit index, confirmed by the leader) to be applied.
 caf::behavior linearizable_read(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, bool serializable) {
+#ifdef ACORD_MUTANT_STALE_READS
+  serializable = true;  // the deliberate bug of a mutant build: no ReadIndex
+#endif
   if (serializable) {
     read(self, ctx, call, 0);
   } else {

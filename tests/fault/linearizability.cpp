@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <random>
 #include <limits>
 #include <set>
 #include <unordered_set>
@@ -94,15 +95,27 @@ KeyVerdict check_key(std::vector<Op> ops, std::size_t max_steps) {
     prev[next[i]] = i;
   };
   std::vector<bool> placed(n, false);
-  // Memo of explored (placed set, value) pairs.
-  std::unordered_set<std::string> seen;
-  auto memo_key = [&](const Value& v) {
-    std::string k((n + 7) / 8, '\0');  // one bit per operation
-    for (std::size_t i = 0; i < n; ++i) {
-      if (placed[i]) k[i / 8] = static_cast<char>(k[i / 8] | (1 << (i % 8)));
+  // Memo of explored (placed set, value) pairs, by a 128-bit Zobrist hash of
+  // the placed set (each operation toggles its own random bits) and the
+  // value's hash: constant work per step, 16 bytes per state.
+  std::mt19937_64 rng(12345);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> zobrist(n);
+  for (auto& z : zobrist) z = {rng(), rng()};
+  std::pair<std::uint64_t, std::uint64_t> placed_hash{0, 0};
+  struct PairHash {
+    std::size_t operator()(const std::pair<std::uint64_t, std::uint64_t>& p) const {
+      return static_cast<std::size_t>(p.first ^ (p.second * 0x9e3779b97f4a7c15ULL));
     }
-    k += v ? "=" + *v : "#";
-    return k;
+  };
+  std::unordered_set<std::pair<std::uint64_t, std::uint64_t>, PairHash> seen;
+  auto memo_key = [&](const Value& v) {
+    const std::uint64_t h = v ? std::hash<std::string>{}(*v) : 0x5bd1e995ULL;
+    return std::make_pair(placed_hash.first ^ h, placed_hash.second ^ (h * 0xff51afd7ed558ccdULL));
+  };
+  auto toggle = [&](std::size_t op) {
+    placed[op] = !placed[op];
+    placed_hash.first ^= zobrist[op].first;
+    placed_hash.second ^= zobrist[op].second;
   };
   std::size_t steps = 0;
   // Known operations left to place: the search succeeds once none is left
@@ -121,7 +134,7 @@ KeyVerdict check_key(std::vector<Op> ops, std::size_t max_steps) {
     for (std::size_t i = next[head]; i != head && events[i].is_call; i = next[i]) {
       const std::size_t op = events[i].op;
       for (const auto& after : step(v, ops[op])) {
-        placed[op] = true;
+        toggle(op);
         const bool known = ops[op].outcome == Outcome::ok;
         known_left -= known ? 1 : 0;
         unlink(i);
@@ -130,7 +143,7 @@ KeyVerdict check_key(std::vector<Op> ops, std::size_t max_steps) {
         relink(return_of[op]);
         relink(i);
         known_left += known ? 1 : 0;
-        placed[op] = false;
+        toggle(op);
         if (ok) return true;
         if (verdict.gave_up) return false;
       }
