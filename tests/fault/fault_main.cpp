@@ -237,8 +237,18 @@ int main(int argc, char** argv) {
     std::ofstream f(o.out + "/violations.txt");
     if (!healed) f << "the cluster did not heal within 30 s after the faults stopped\n";
     for (const auto& [key, kv] : verdict.failing) {
-      f << "key " << key << (kv.gave_up ? ": undecided (search budget)" : ": not linearizable") << "\n";
-      for (const auto& op : kv.ops) f << "  " << describe(op) << "\n";
+      // The operation the search could not place, and the operations on the
+      // key within 200 ms of it: the failing part of the history.
+      const auto& culprit = kv.ops.at(kv.stuck_op);
+      f << "key " << key << (kv.gave_up ? ": undecided (search budget)" : ": not linearizable") << " after "
+        << kv.placed_before << " of " << kv.ops.size() << " operations; it cannot place:\n  " << describe(culprit)
+        << "\n operations within 200 ms of it:\n";
+      constexpr std::int64_t window = 200'000'000;
+      for (const auto& op : kv.ops) {
+        if (op.invoked_ns > culprit.completed_ns + window) continue;
+        if (op.outcome != Outcome::unknown && op.completed_ns < culprit.invoked_ns - window) continue;
+        f << "  " << describe(op) << "\n";
+      }
     }
     for (const auto& op : lost) f << "lost: " << describe(op) << "\n";
     for (const auto& p : watch_problems) f << p << "\n";
@@ -252,6 +262,6 @@ int main(int argc, char** argv) {
             << std::endl;
   std::cout << "linearizable: " << (verdict.linearizable ? "yes" : (verdict.gave_up ? "undecided" : "no"))
             << ", ops: " << verdict.ops << ", lost: " << lost.size() << ", watch gaps: " << gaps
-            << ", lock overlaps: 0, faults: " << nemesis.faults() << std::endl;
+            << ", lock overlaps: n/a (no lock clients yet), faults: " << nemesis.faults() << std::endl;
   return ok ? 0 : 1;
 }

@@ -123,8 +123,21 @@ KeyVerdict check_key(std::vector<Op> ops, std::size_t max_steps) {
   std::size_t known_left = 0;
   for (const auto& op : ops) known_left += op.outcome == Outcome::ok ? 1 : 0;
 
+  std::size_t depth = 0, deepest = 0;
   std::function<bool(const Value&)> search = [&](const Value& v) -> bool {
     if (known_left == 0) return true;
+    if (depth >= deepest) {
+      // The first return in the list belongs to the operation that must be
+      // placed before anything after it: if the search fails, it is the culprit.
+      deepest = depth;
+      for (std::size_t i = next[head]; i != head; i = next[i]) {
+        if (!events[i].is_call) {
+          verdict.stuck_op = events[i].op;
+          break;
+        }
+      }
+      verdict.placed_before = depth;
+    }
     if (max_steps != 0 && ++steps > max_steps) {
       verdict.gave_up = true;
       return false;
@@ -139,7 +152,9 @@ KeyVerdict check_key(std::vector<Op> ops, std::size_t max_steps) {
         known_left -= known ? 1 : 0;
         unlink(i);
         unlink(return_of[op]);
+        ++depth;
         const bool ok = search(after);
+        --depth;
         relink(return_of[op]);
         relink(i);
         known_left += known ? 1 : 0;

@@ -21,6 +21,10 @@ struct KeyVerdict {
   bool linearizable = true;
   bool gave_up = false;         // the search passed its step budget: no verdict
   std::vector<Op> ops;          // this key's operations, for a report
+  // Where the search got furthest: the operation it could not place next
+  // (an index into `ops`), and how many operations it had placed before it.
+  std::size_t stuck_op = 0;
+  std::size_t placed_before = 0;
 };
 
 struct Verdict {
