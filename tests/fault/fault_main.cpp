@@ -18,6 +18,7 @@
 #include "../integration/server.hpp"
 #include "etcdserverpb/rpc.grpc.pb.h"
 #include "linearizability.hpp"
+#include "lock_clients.hpp"
 #include "nemesis.hpp"
 #include "workload.hpp"
 
@@ -98,9 +99,13 @@ struct Cluster {
   }
 };
 
-// Every event of the key set, from a fresh watch on a healthy member: the
-// reference the watchers are compared with.
-std::vector<SeenEvent> reference_events(const std::string& endpoint, std::int64_t through) {
+// Marks the end of a history: a last write that no client makes; reading a
+// range's history stops at it.
+const std::string end_marker = key_prefix + "~end";
+
+// Every event of the key set, from a fresh watch on a healthy member, up to
+// the end marker: the reference the watchers are compared with.
+std::vector<SeenEvent> reference_events(const std::string& endpoint) {
   std::vector<SeenEvent> out;
   auto stub = etcdserverpb::Watch::NewStub(fast_channel(endpoint));
   grpc::ClientContext ctx;
@@ -112,8 +117,13 @@ std::vector<SeenEvent> reference_events(const std::string& endpoint, std::int64_
   q.mutable_create_request()->set_start_revision(1);
   stream->Write(q);
   etcdserverpb::WatchResponse r;
-  while ((out.empty() || out.back().revision < through) && stream->Read(&r)) {
+  bool done = false;
+  while (!done && stream->Read(&r)) {
     for (const auto& e : r.events()) {
+      if (e.kv().key() == end_marker) {
+        done = true;
+        break;
+      }
       out.push_back(SeenEvent{e.kv().mod_revision(), e.type() == mvccpb::Event::PUT, e.kv().key(), e.kv().value()});
     }
   }
@@ -140,32 +150,36 @@ int main(int argc, char** argv) {
     return 2;
   }
   Workload workload(cluster.endpoints, 6, 2, 5, o.seed);
+  LockClients locks(cluster.endpoints, 3, o.seed);
   std::vector<test::Server*> members;
   for (auto& m : cluster.members) members.push_back(m.get());
   Nemesis nemesis(members, [&] { return cluster.leader(); }, o.seed, election_ms);
   workload.start();
+  locks.start();
   nemesis.start();
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));  // the length of the run
   nemesis.stop();
   const bool healed = cluster.ready(std::chrono::seconds(30));
   std::this_thread::sleep_for(std::chrono::seconds(1));  // a last stretch of operations on the healed cluster
   workload.stop();
+  locks.stop();
 
-  // The store's final revision, read linearizably from a healthy member.
+  // The end markers: the store's last writes, after every client stopped.
   std::int64_t final_revision = 0;
-  for (const auto& e : cluster.endpoints) {
-    auto kv = etcdserverpb::KV::NewStub(fast_channel(e));
-    etcdserverpb::RangeRequest r;
-    r.set_key(key_prefix);
-    r.set_range_end(key_prefix_end);
-    etcdserverpb::RangeResponse out;
-    if (kv->Range(test::ctx(std::chrono::seconds(5)).get(), r, &out).ok()) {
-      final_revision = out.header().revision();
-      break;
+  for (const auto& key : {end_marker, fence_end_marker}) {
+    for (const auto& e : cluster.endpoints) {
+      auto kv = etcdserverpb::KV::NewStub(fast_channel(e));
+      etcdserverpb::PutRequest p;
+      p.set_key(key);
+      etcdserverpb::PutResponse out;
+      if (kv->Put(test::ctx(std::chrono::seconds(5)).get(), p, &out).ok()) {
+        final_revision = out.header().revision();
+        break;
+      }
     }
   }
   const auto history = workload.history();
-  const auto reference = reference_events(cluster.endpoints[0], final_revision);
+  const auto reference = reference_events(cluster.endpoints[0]);
 
   // 1. Linearizability of the KV history. A write whose answer never came
   //    but whose unique value is nowhere in the store's history never took
@@ -228,7 +242,12 @@ int main(int argc, char** argv) {
     for (std::size_t i = 1; i < revs.size(); ++i) backwards += revs[i] < revs[i - 1] ? 1 : 0;
   }
 
-  const bool ok = healed && verdict.linearizable && lost.empty() && gaps == 0 && backwards == 0;
+  // 5. Lock holders never overlapped: fenced writes in store order carry
+  //    non-decreasing lock revisions.
+  std::size_t fenced_writes = 0;
+  const auto overlaps = count_lock_overlaps(cluster.endpoints[0], &fenced_writes);
+
+  const bool ok = healed && verdict.linearizable && lost.empty() && gaps == 0 && backwards == 0 && overlaps == 0;
   {
     std::ofstream f(o.out + "/nemesis.log");
     for (const auto& l : nemesis.log()) f << l << "\n";
@@ -253,15 +272,17 @@ int main(int argc, char** argv) {
     for (const auto& op : lost) f << "lost: " << describe(op) << "\n";
     for (const auto& p : watch_problems) f << p << "\n";
     if (backwards) f << backwards << " answers had a revision below the client's previous answer\n";
+    if (overlaps) f << overlaps << " fenced writes came from a lock holder older than the one before\n";
     std::cout << "violations written to " << o.out << "/violations.txt" << std::endl;
   }
   std::size_t unknown = 0;
   for (const auto& op : history) unknown += op.outcome == Outcome::unknown ? 1 : 0;
   std::cout << "history: " << history.size() << " operations (" << unknown << " with unknown outcome), "
-            << reference.size() << " revisions, final revision " << final_revision << "; seed " << o.seed
+            << reference.size() << " key-set events, final revision " << final_revision << "; "
+            << locks.acquisitions() << " locks taken, " << fenced_writes << " fenced writes; seed " << o.seed
             << std::endl;
   std::cout << "linearizable: " << (verdict.linearizable ? "yes" : (verdict.gave_up ? "undecided" : "no"))
             << ", ops: " << verdict.ops << ", lost: " << lost.size() << ", watch gaps: " << gaps
-            << ", lock overlaps: n/a (no lock clients yet), faults: " << nemesis.faults() << std::endl;
+            << ", lock overlaps: " << overlaps << ", faults: " << nemesis.faults() << std::endl;
   return ok ? 0 : 1;
 }
