@@ -8,6 +8,7 @@
 //   linearizable: yes|no, ops: N, lost: K, watch gaps: G, lock overlaps: L, faults: F
 // and the exit code is non-zero on any violation, with the failing part of the
 // history written under DIR.
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "etcdserverpb/rpc.grpc.pb.h"
 #include "linearizability.hpp"
 #include "lock_clients.hpp"
+#include "network.hpp"
 #include "nemesis.hpp"
 #include "workload.hpp"
 
@@ -54,23 +56,41 @@ Options parse(int argc, char** argv) {
 
 constexpr int heartbeat_ms = 50, election_ms = 500;
 
+// Interrupted: stop the members this run started (by pid) and remove the
+// namespaces and bridge it made, then exit.
+NetnsNetwork* g_network = nullptr;
+std::vector<test::Server*> g_members;
+void on_interrupt(int) {
+  for (auto* m : g_members) {
+    if (m->process() != nullptr) ::kill(m->process()->pid(), SIGKILL);
+  }
+  if (g_network != nullptr) g_network->cleanup();
+  std::_Exit(130);
+}
+
 struct Cluster {
   std::vector<std::unique_ptr<test::Server>> members;
   std::vector<std::string> endpoints;
-  explicit Cluster(int n) {
+  // On loopback, or each member in its own namespace of `net` if it is available.
+  Cluster(int n, const NetnsNetwork& net) {
+    const bool netns = net.available();
     std::vector<int> client, peer;
+    std::vector<std::string> host;
     std::string initial;
     for (int i = 0; i < n; ++i) {
-      client.push_back(test::free_port());
-      peer.push_back(test::free_port());
-      initial += (i ? "," : "") + name(i) + "=http://127.0.0.1:" + std::to_string(peer.back());
+      client.push_back(netns ? 2379 : test::free_port());
+      peer.push_back(netns ? 2380 : test::free_port());
+      host.push_back(netns ? net.address(i) : "127.0.0.1");
+      initial += (i ? "," : "") + name(i) + "=http://" + host.back() + ":" + std::to_string(peer.back());
     }
     for (int i = 0; i < n; ++i) {
       test::ServerOptions o;
       o.name = name(i);
       o.client_port = client[static_cast<std::size_t>(i)];
       o.peer_port = peer[static_cast<std::size_t>(i)];
-      o.peer_url = "http://127.0.0.1:" + std::to_string(o.peer_port);
+      o.host = host[static_cast<std::size_t>(i)];
+      o.peer_url = "http://" + o.host + ":" + std::to_string(o.peer_port);
+      if (netns) o.launcher = net.launcher(i);
       o.initial_cluster = initial;
       o.extra_flags = {"--heartbeat-interval", std::to_string(heartbeat_ms), "--election-timeout",
                        std::to_string(election_ms)};
@@ -144,7 +164,15 @@ int main(int argc, char** argv) {
   std::cout << "fault test: seed " << o.seed << ", " << o.members << " members, " << o.seconds << " s, out " << o.out
             << std::endl;
   std::filesystem::create_directories(o.out);
-  Cluster cluster(o.members);
+  // Partitions need network namespaces (root); without them the test runs on
+  // loopback with kills and pauses only.
+  NetnsNetwork network(o.members);
+  g_network = &network;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  std::cout << "partitions: " << (network.available() ? "on (network namespaces)" : "off (needs root)") << std::endl;
+  Cluster cluster(o.members, network);
+  for (auto& m : cluster.members) g_members.push_back(m.get());
   if (!cluster.ready(std::chrono::seconds(30))) {
     std::cerr << "fault_test: the cluster did not start\n";
     return 2;
@@ -153,7 +181,7 @@ int main(int argc, char** argv) {
   LockClients locks(cluster.endpoints, 3, o.seed);
   std::vector<test::Server*> members;
   for (auto& m : cluster.members) members.push_back(m.get());
-  Nemesis nemesis(members, [&] { return cluster.leader(); }, o.seed, election_ms);
+  Nemesis nemesis(members, [&] { return cluster.leader(); }, o.seed, election_ms, &network);
   workload.start();
   locks.start();
   nemesis.start();

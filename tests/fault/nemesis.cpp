@@ -2,13 +2,51 @@
 
 #include <signal.h>
 
+#include <algorithm>
+
 #include "workload.hpp"
 
 namespace acord::fault {
 
 Nemesis::Nemesis(std::vector<test::Server*> members, std::function<int()> leader, std::uint64_t seed,
-                 int election_ms)
-    : members_(std::move(members)), leader_(std::move(leader)), rng_(seed), election_ms_(election_ms) {}
+                 int election_ms, NetnsNetwork* network)
+    : members_(std::move(members)),
+      leader_(std::move(leader)),
+      rng_(seed),
+      election_ms_(election_ms),
+      network_(network != nullptr && network->available() ? network : nullptr) {}
+
+// Cuts the network around `target`: alone, with one more member (a minority
+// of five), or as the bridge between the two halves of the rest.
+void Nemesis::partition(int target) {
+  const int n = static_cast<int>(members_.size());
+  std::vector<int> others;
+  for (int i = 0; i < n; ++i) {
+    if (i != target) others.push_back(i);
+  }
+  std::shuffle(others.begin(), others.end(), rng_);
+  const auto shape = rng_() % 3;
+  std::string what;
+  if (shape == 0) {
+    for (int o : others) network_->cut(target, o);
+    what = "member " + std::to_string(target) + " cut off from the rest";
+  } else if (shape == 1 && n == 5) {
+    const int partner = others[0];
+    for (std::size_t k = 1; k < others.size(); ++k) {
+      network_->cut(target, others[k]);
+      network_->cut(partner, others[k]);
+    }
+    what = "members " + std::to_string(target) + " and " + std::to_string(partner) + " cut off from the rest";
+  } else {
+    // A bridge: the others split in two halves that reach only `target`.
+    const std::size_t half = others.size() / 2;
+    for (std::size_t a = 0; a < half; ++a) {
+      for (std::size_t b = half; b < others.size(); ++b) network_->cut(others[a], others[b]);
+    }
+    what = "member " + std::to_string(target) + " the only bridge between two halves";
+  }
+  note("partition: " + what);
+}
 
 Nemesis::~Nemesis() { stop(); }
 
@@ -42,7 +80,14 @@ void Nemesis::loop() {
     if (target < 0) target = static_cast<int>(rng_() % members_.size());
     auto* m = members_[static_cast<std::size_t>(target)];
     const std::string who = "member " + std::to_string(target) + (on_leader ? " (leader)" : "");
-    if (rng_() % 2 == 0) {
+    const auto dice = rng_() % (network_ ? 3 : 2);
+    if (dice == 2) {
+      partition(target);
+      ++faults_;
+      sleep_ms(election_ms_ + static_cast<int>(rng_() % (4 * election_ms_)));
+      network_->heal();
+      note("partition healed");
+    } else if (dice == 0) {
       note("kill -9 " + who);
       m->kill9();
       ++faults_;

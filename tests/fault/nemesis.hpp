@@ -1,9 +1,12 @@
 #pragma once
 // The nemesis: at random moments, it kills a member with SIGKILL and starts it
-// again, or pauses one (SIGSTOP) for longer than an election timeout and lets
-// it go on (SIGCONT) — the leader or a follower, as the dice say. It stops only
-// processes of the cluster it was given, by their pids, and leaves every member
-// running when it ends.
+// again, pauses one (SIGSTOP) for longer than an election timeout and lets it
+// go on (SIGCONT) — the leader or a follower, as the dice say — or, given a
+// network, partitions the members for a while: one member (maybe the leader)
+// cut off, a minority from a majority, or a bridge (two members that cannot
+// reach each other but both reach a third). It stops only processes of the
+// cluster it was given, by their pids, and leaves every member running and
+// the network whole when it ends.
 #include <atomic>
 #include <functional>
 #include <random>
@@ -12,13 +15,15 @@
 #include <vector>
 
 #include "../integration/server.hpp"
+#include "network.hpp"
 
 namespace acord::fault {
 
 class Nemesis {
  public:
   // `leader` answers the index of the current leader, or -1.
-  Nemesis(std::vector<test::Server*> members, std::function<int()> leader, std::uint64_t seed, int election_ms);
+  Nemesis(std::vector<test::Server*> members, std::function<int()> leader, std::uint64_t seed, int election_ms,
+          NetnsNetwork* network = nullptr);
   ~Nemesis();
   void start();
   void stop();  // heals everything: every member running and not paused
@@ -28,11 +33,13 @@ class Nemesis {
  private:
   void loop();
   void note(const std::string& what);
+  void partition(int target);
 
   std::vector<test::Server*> members_;
   std::function<int()> leader_;
   std::mt19937_64 rng_;
   int election_ms_;
+  NetnsNetwork* network_;
   std::atomic<bool> stop_{false};
   std::atomic<int> faults_{0};
   std::thread thread_;

@@ -19,7 +19,7 @@ std::string etcd_binary() { return "/usr/bin/etcd"; }
 Server::Server(ServerOptions options) : options_(std::move(options)) {
   client_port_ = options_.client_port ? options_.client_port : free_port();
   peer_port_ = options_.peer_port ? options_.peer_port : free_port();
-  if (options_.peer_url.empty()) options_.peer_url = "http://127.0.0.1:" + std::to_string(peer_port_);
+  if (options_.peer_url.empty()) options_.peer_url = "http://" + options_.host + ":" + std::to_string(peer_port_);
   log_path_ = dir_.path + "/server.log";
   start();
   if (options_.wait_ready && !wait_ready()) throw std::runtime_error("server did not become ready; log:\n" + log());
@@ -37,7 +37,7 @@ std::vector<std::string> Server::flags() const {
       "--data-dir", data_dir(),
       "--listen-client-urls", "http://" + endpoint(),
       "--advertise-client-urls", "http://" + endpoint(),
-      "--listen-peer-urls", "http://127.0.0.1:" + std::to_string(peer_port_),
+      "--listen-peer-urls", "http://" + options_.host + ":" + std::to_string(peer_port_),
       "--initial-advertise-peer-urls", options_.peer_url,
       "--initial-cluster", options_.initial_cluster.empty() ? options_.name + "=" + options_.peer_url
                                                             : options_.initial_cluster,
@@ -47,7 +47,8 @@ std::vector<std::string> Server::flags() const {
 }
 
 void Server::start() {
-  std::vector<std::string> argv = {options_.binary};
+  std::vector<std::string> argv = options_.launcher;
+  argv.push_back(options_.binary);
   auto f = flags();
   argv.insert(argv.end(), f.begin(), f.end());
   child_ = std::make_unique<Child>(argv, log_path_);

@@ -28,6 +28,10 @@ struct ServerOptions {
   int client_port = 0, peer_port = 0;
   std::string initial_cluster;
   bool wait_ready = true;
+  // Where it listens (the fault test puts members in network namespaces of
+  // their own), and what runs it (e.g. "ip netns exec <ns>").
+  std::string host = "127.0.0.1";
+  std::vector<std::string> launcher;
 };
 
 class Server {
@@ -44,7 +48,7 @@ class Server {
   // SIGTERM, then wait; returns the exit code.
   int stop();
 
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(client_port_); }
+  std::string endpoint() const { return options_.host + ":" + std::to_string(client_port_); }
   bool running() { return child_ && child_->running(); }
   std::string data_dir() const { return dir_.path + "/data"; }
   std::string log() const { return read_file(log_path_); }
