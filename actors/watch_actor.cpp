@@ -1,5 +1,6 @@
 #include "actors/watch_actor.hpp"
 
+#include "core/kv/kv_applier.hpp"
 #include "core/limits.hpp"
 #include "etcdserverpb/rpc.pb.h"
 
@@ -23,20 +24,11 @@ std::unique_ptr<WatchResponse> response(const WatchActorState& st, std::int64_t 
   return r;
 }
 
-void to_proto(const mvcc::KeyValue& kv, mvccpb::KeyValue& out) {
-  out.set_key(kv.key);
-  out.set_create_revision(kv.create_revision);
-  out.set_mod_revision(kv.mod_revision);
-  out.set_version(kv.version);
-  out.set_value(kv.value);
-  out.set_lease(kv.lease);
-}
-
 void add_event(WatchResponse& r, const mvcc::Event& e, bool prev_kv) {
   auto* pe = r.add_events();
   pe->set_type(e.type == mvcc::Event::Type::put ? mvccpb::Event::PUT : mvccpb::Event::DELETE);
-  to_proto(e.kv, *pe->mutable_kv());
-  if (prev_kv && e.prev_kv) to_proto(*e.prev_kv, *pe->mutable_prev_kv());
+  kv::to_proto(e.kv, *pe->mutable_kv());
+  if (prev_kv && e.prev_kv) kv::to_proto(*e.prev_kv, *pe->mutable_prev_kv());
 }
 
 // A watch that asked for fragments gets a response larger than the request

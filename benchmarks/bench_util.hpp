@@ -1,6 +1,8 @@
 #pragma once
 // Small pieces the load generators share: flags as --key value pairs, latency
 // percentiles, and a server's resident memory read from /proc.
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -46,6 +48,18 @@ inline double percentile_ms(std::vector<std::int64_t>& ns, double q) {
   std::sort(ns.begin(), ns.end());
   auto at = static_cast<std::size_t>(q * static_cast<double>(ns.size() - 1));
   return static_cast<double>(ns[at]) / 1e6;
+}
+
+// `n` connections to one endpoint (distinct channel arguments keep gRPC from
+// sharing one connection among them).
+inline std::vector<std::shared_ptr<grpc::Channel>> connect(const std::string& endpoint, long n) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (long i = 0; i < n; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("acord.bench.channel", static_cast<int>(i));
+    channels.push_back(grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), args));
+  }
+  return channels;
 }
 
 // Resident memory of a process, in KiB (0 if unknown).

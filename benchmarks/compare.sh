@@ -15,21 +15,11 @@ pid=""
 cleanup() { [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
-  || echo $((20000 + RANDOM % 20000)); }
+source benchmarks/lib.sh
 
 run_one() {  # name binary
-  local name=$1 bin=$2 port peer
-  port=$(free_port); peer=$(free_port)
-  "$bin" --name bench --data-dir "$work/$name" \
-    --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
-    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-    --initial-cluster "bench=http://127.0.0.1:$peer" >"$work/$name.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    etcdctl --endpoints "127.0.0.1:$port" --dial-timeout 1s endpoint health >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  local name=$1 bin=$2
+  start_server "$name" "$bin" >&2 || exit 1
   local cpu0 cpu1 hz result
   hz=$(getconf CLK_TCK)
   cpu0=$(awk '{print $14+$15}' "/proc/$pid/stat")
@@ -37,7 +27,7 @@ run_one() {  # name binary
   cpu1=$(awk '{print $14+$15}' "/proc/$pid/stat")
   local rss
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
-  kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  stop_server
   local ops cpu_s
   ops=$(echo "$result" | tr ' ' '\n' | awk -F= '$1 == "ops" {print $2}')
   cpu_s=$(echo "scale=2; ($cpu1 - $cpu0) / $hz" | bc)

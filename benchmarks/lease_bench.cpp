@@ -25,12 +25,7 @@ int main(int argc, char** argv) {
          "lease_bench");
   const long n = a.num("leases"), clients = a.num("clients"), streams = a.num("streams");
   const long pid = a.num("server-pid");
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (long i = 0; i < a.num("connections"); ++i) {
-    grpc::ChannelArguments args;
-    args.SetInt("acord.bench.channel", static_cast<int>(i));
-    channels.push_back(grpc::CreateCustomChannel(a.str("endpoint"), grpc::InsecureChannelCredentials(), args));
-  }
+  const auto channels = connect(a.str("endpoint"), a.num("connections"));
   const long rss_before = rss_kb(pid);
   std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
   std::atomic<long> next{0}, failed{0};

@@ -24,37 +24,20 @@ pid=""
 cleanup() { [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-start() {  # name binary -> sets pid, port
-  local name=$1 bin=$2 peer
-  port=$(free_port); peer=$(free_port)
-  rm -rf "${work:?}/$name"
-  "$bin" --name bench --data-dir "$work/$name" \
-    --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
-    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-    --initial-cluster "bench=http://127.0.0.1:$peer" >"$work/$name.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    etcdctl --endpoints "127.0.0.1:$port" --dial-timeout 1s endpoint health >/dev/null 2>&1 && return
-    sleep 0.1
-  done
-  echo "$name did not start"; exit 1
-}
-stop() { kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+source benchmarks/lib.sh
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$pid/stat"; }
 
 declare -A out
 for name in etcd acord; do
   bin=$(command -v etcd); [[ $name == acord ]] && bin=build/acord
-  start "$name" "$bin"
+  start_server "$name" "$bin" || exit 1
   out[$name.watch]="$(build/benchmarks/watch_bench --endpoint "127.0.0.1:$port" --server-pid "$pid" \
     --watchers "$watchers" --puts "$puts") cpu_s=$(cpu_s)"
-  stop
-  start "$name" "$bin"
+  stop_server
+  start_server "$name" "$bin" || exit 1
   out[$name.lease]="$(build/benchmarks/lease_bench --endpoint "127.0.0.1:$port" --server-pid "$pid" \
     --leases "$leases" --seconds "$seconds") cpu_s=$(cpu_s)"
-  stop
+  stop_server
 done
 field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
 for w in watch lease; do

@@ -25,12 +25,7 @@ int main(int argc, char** argv) {
          "watch_bench");
   const long watchers = a.num("watchers"), streams = a.num("streams"), puts = a.num("puts");
   const long pid = a.num("server-pid");
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (long i = 0; i < a.num("connections"); ++i) {
-    grpc::ChannelArguments args;
-    args.SetInt("acord.bench.channel", static_cast<int>(i));
-    channels.push_back(grpc::CreateCustomChannel(a.str("endpoint"), grpc::InsecureChannelCredentials(), args));
-  }
+  const auto channels = connect(a.str("endpoint"), a.num("connections"));
   const long rss_before = rss_kb(pid);
 
   struct Stream {

@@ -17,7 +17,14 @@ ApiError from_mvcc(mvcc::Error e) {
   }
 }
 
-void to_proto(const mvcc::KeyValue& kv, mvccpb::KeyValue& out, bool keys_only = false) {
+// etcd's "end of range" convention: a single zero byte means "no upper bound".
+bool is_from_key(const std::string& end) { return end.size() == 1 && end[0] == '\0'; }
+
+int compare_i64(std::int64_t a, std::int64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
+
+}  // namespace
+
+void to_proto(const mvcc::KeyValue& kv, mvccpb::KeyValue& out, bool keys_only) {
   out.set_key(kv.key);
   out.set_create_revision(kv.create_revision);
   out.set_mod_revision(kv.mod_revision);
@@ -25,13 +32,6 @@ void to_proto(const mvcc::KeyValue& kv, mvccpb::KeyValue& out, bool keys_only = 
   if (!keys_only) out.set_value(kv.value);
   out.set_lease(kv.lease);
 }
-
-// etcd's "end of range" convention: a single zero byte means "no upper bound".
-bool is_from_key(const std::string& end) { return end.size() == 1 && end[0] == '\0'; }
-
-int compare_i64(std::int64_t a, std::int64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
-
-}  // namespace
 
 std::int64_t quota_cost(const PutRequest& r) {
   return static_cast<std::int64_t>(r.key().size() + r.value().size()) + limits::mvcc_record_overhead_bytes;

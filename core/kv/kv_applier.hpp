@@ -67,6 +67,9 @@ class KvApplier {
   std::vector<mvcc::Event> events_;
 };
 
+// A stored key-value as etcd's mvccpb.KeyValue (without its value for keys_only).
+void to_proto(const mvcc::KeyValue& kv, mvccpb::KeyValue& out, bool keys_only = false);
+
 // Bytes a request would add to the store, as counted against the quota.
 std::int64_t quota_cost(const etcdserverpb::PutRequest& r);
 std::int64_t quota_cost(const etcdserverpb::TxnRequest& r);

@@ -18,14 +18,6 @@ using namespace etcdserverpb;
 
 namespace {
 
-grpc::Status put(KV::Stub& kv, const std::string& key, const std::string& value, PutResponse* out = nullptr) {
-  PutRequest r;
-  r.set_key(key);
-  r.set_value(value);
-  PutResponse tmp;
-  return kv.Put(ctx(std::chrono::seconds(3)).get(), r, out ? out : &tmp);
-}
-
 std::optional<std::string> get(KV::Stub& kv, const std::string& key, bool serializable = false) {
   RangeRequest r;
   r.set_key(key);

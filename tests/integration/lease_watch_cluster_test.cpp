@@ -22,14 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-grpc::Status put(KV::Stub& kv, const std::string& key, const std::string& value, PutResponse* out = nullptr) {
-  PutRequest r;
-  r.set_key(key);
-  r.set_value(value);
-  PutResponse tmp;
-  return kv.Put(ctx(std::chrono::seconds(3)).get(), r, out ? out : &tmp);
-}
-
 std::set<std::string> keys_with_prefix(KV::Stub& kv, const std::string& prefix) {
   RangeRequest r;
   r.set_key(prefix);

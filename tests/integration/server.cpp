@@ -95,6 +95,15 @@ std::unique_ptr<grpc::ClientContext> ctx(std::chrono::milliseconds deadline) {
   return c;
 }
 
+grpc::Status put(etcdserverpb::KV::Stub& kv, const std::string& key, const std::string& value,
+                 etcdserverpb::PutResponse* out) {
+  etcdserverpb::PutRequest r;
+  r.set_key(key);
+  r.set_value(value);
+  etcdserverpb::PutResponse tmp;
+  return kv.Put(ctx(std::chrono::seconds(3)).get(), r, out ? out : &tmp);
+}
+
 CommandResult etcdctl(const std::string& endpoint, const std::vector<std::string>& args, const std::string& input) {
   std::vector<std::string> argv = {"etcdctl", "--endpoints=" + endpoint, "--dial-timeout=3s", "--command-timeout=5s"};
   argv.insert(argv.end(), args.begin(), args.end());

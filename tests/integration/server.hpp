@@ -74,6 +74,10 @@ class Server {
 // A client context with a deadline.
 std::unique_ptr<grpc::ClientContext> ctx(std::chrono::milliseconds deadline = std::chrono::seconds(5));
 
+// A put with a 3-second deadline.
+grpc::Status put(etcdserverpb::KV::Stub& kv, const std::string& key, const std::string& value,
+                 etcdserverpb::PutResponse* out = nullptr);
+
 // Runs the real etcdctl against `endpoint`.
 CommandResult etcdctl(const std::string& endpoint, const std::vector<std::string>& args, const std::string& input = "");
 
