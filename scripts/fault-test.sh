@@ -4,10 +4,11 @@
 # (linearizability, lost writes, watch gaps). See tests/fault/fault_main.cpp.
 #
 #   scripts/fault-test.sh [--seconds N] [--seed S] [--members 3|5] [--out DIR]
-#   scripts/fault-test.sh --mutant stale_reads [--seconds N] [--seed S]
-#       builds acord with a deliberate bug (linearizable reads served without
-#       ReadIndex) into build-mutant/ and expects the test to catch it: exits 0
-#       only if a violation was found.
+#   scripts/fault-test.sh --mutant stale_reads|no_quorum [--seconds N] [--seed S]
+#       builds acord with a deliberate bug into build-mutant-<name>/ and expects
+#       the test to catch it: exits 0 only if a violation was found.
+#         stale_reads: linearizable reads served locally, without ReadIndex
+#         no_quorum:   the leader commits (and acknowledges) what it alone wrote
 #
 # Builds what is missing first. Prints a fresh seed when none is given; the
 # last line is the verdict.
@@ -28,15 +29,16 @@ fi
 if [[ -z $mutant ]]; then
   exec build/tests/fault_test "${args[@]}"
 fi
+dir=build-mutant-$mutant
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-[[ -f build-mutant/CMakeCache.txt ]] || cmake -S . -B build-mutant "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+[[ -f "$dir"/CMakeCache.txt ]] || cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
   -DACORD_MUTANT="$mutant" >/dev/null
-cmake --build build-mutant --target acord --parallel "$(nproc)" >/dev/null
-echo "running the fault test against build-mutant/acord (ACORD_MUTANT=$mutant): it must find a violation"
+cmake --build "$dir" --target acord --parallel "$(nproc)" >/dev/null
+echo "running the fault test against $dir/acord (ACORD_MUTANT=$mutant): it must find a violation"
 start=$(date +%s)
 rc=0
-ACORD_BINARY=$PWD/build-mutant/acord build/tests/fault_test "${args[@]}" || rc=$?
+ACORD_BINARY=$PWD/$dir/acord build/tests/fault_test "${args[@]}" || rc=$?
 if ((rc != 1)); then  # 0: no violation; 2: the test could not run
   echo "mutant $mutant NOT caught (exit $rc)"
   exit 1

@@ -469,7 +469,11 @@ bool RaftCore::maybe_commit() {
   std::vector<Index> matches{stable_};
   for (const auto& [id, pr] : progress_) matches.push_back(pr.match);
   std::sort(matches.begin(), matches.end(), std::greater<>());
+#ifdef ACORD_MUTANT_NO_QUORUM
+  const Index candidate = stable_;  // the deliberate bug of a mutant build: commit without a quorum
+#else
   const Index candidate = matches[quorum() - 1];
+#endif
   if (candidate <= commit_ || term_at(candidate) != term_) return false;
   const bool first_in_term = term_at(commit_) != term_;
   commit_ = candidate;
