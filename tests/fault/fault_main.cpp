@@ -2,7 +2,7 @@
 // working on it while the nemesis kills and pauses members, then checks of
 // the recorded history. Run it with scripts/fault-test.sh.
 //
-//   fault_test [--seconds N] [--seed S] [--members 3|5] [--out DIR]
+//   fault_test [--seconds N] [--seed S] [--members 3|5] [--out DIR] [--partitions auto|proxy]
 //
 // The last line it prints:
 //   linearizable: yes|no, ops: N, lost: K, watch gaps: G, lock overlaps: L, faults: F
@@ -21,6 +21,7 @@
 #include "linearizability.hpp"
 #include "lock_clients.hpp"
 #include "network.hpp"
+#include "peer_proxy.hpp"
 #include "nemesis.hpp"
 #include "workload.hpp"
 
@@ -30,6 +31,7 @@ using namespace acord::fault;
 namespace {
 
 struct Options {
+  std::string partitions = "auto";  // auto: namespaces as root, else the peer proxy
   int seconds = 60;
   std::uint64_t seed = 0;
   int members = 3;
@@ -47,9 +49,11 @@ Options parse(int argc, char** argv) {
     else if (k == "--seed") o.seed = std::stoull(v);
     else if (k == "--members") o.members = std::stoi(v);
     else if (k == "--out") o.out = v;
+    else if (k == "--partitions") o.partitions = v;
     else throw std::invalid_argument("unknown flag " + k);
   }
   if (o.members != 3 && o.members != 5) throw std::invalid_argument("--members must be 3 or 5");
+  if (o.partitions != "auto" && o.partitions != "proxy") throw std::invalid_argument("--partitions must be auto or proxy");
   if (o.out.empty()) o.out = "/tmp/acord-fault-" + std::to_string(o.seed);
   return o;
 }
@@ -71,17 +75,19 @@ void on_interrupt(int) {
 struct Cluster {
   std::vector<std::unique_ptr<test::Server>> members;
   std::vector<std::string> endpoints;
-  // On loopback, or each member in its own namespace of `net` if it is available.
-  Cluster(int n, const NetnsNetwork& net) {
-    const bool netns = net.available();
+  // Each member in its own namespace of `net` if it is available; else on
+  // loopback, reaching its peers through `proxy` (advertised ports).
+  Cluster(int n, const NetnsNetwork& net, const std::vector<int>& own_peer_ports, const PeerProxy* proxy) {
+    const bool netns = net.available() && proxy == nullptr;
     std::vector<int> client, peer;
-    std::vector<std::string> host;
+    std::vector<std::string> host, advertised;
     std::string initial;
     for (int i = 0; i < n; ++i) {
       client.push_back(netns ? 2379 : test::free_port());
-      peer.push_back(netns ? 2380 : test::free_port());
+      peer.push_back(netns ? 2380 : own_peer_ports[static_cast<std::size_t>(i)]);
       host.push_back(netns ? net.address(i) : "127.0.0.1");
-      initial += (i ? "," : "") + name(i) + "=http://" + host.back() + ":" + std::to_string(peer.back());
+      advertised.push_back("http://" + host.back() + ":" + std::to_string(proxy ? proxy->port(i) : peer.back()));
+      initial += (i ? "," : "") + name(i) + "=" + advertised.back();
     }
     for (int i = 0; i < n; ++i) {
       test::ServerOptions o;
@@ -89,7 +95,7 @@ struct Cluster {
       o.client_port = client[static_cast<std::size_t>(i)];
       o.peer_port = peer[static_cast<std::size_t>(i)];
       o.host = host[static_cast<std::size_t>(i)];
-      o.peer_url = "http://" + o.host + ":" + std::to_string(o.peer_port);
+      o.peer_url = advertised[static_cast<std::size_t>(i)];
       if (netns) o.launcher = net.launcher(i);
       o.initial_cluster = initial;
       o.extra_flags = {"--heartbeat-interval", std::to_string(heartbeat_ms), "--election-timeout",
@@ -164,15 +170,26 @@ int main(int argc, char** argv) {
   std::cout << "fault test: seed " << o.seed << ", " << o.members << " members, " << o.seconds << " s, out " << o.out
             << std::endl;
   std::filesystem::create_directories(o.out);
-  // Partitions need network namespaces (root); without them the test runs on
-  // loopback with kills and pauses only.
-  NetnsNetwork network(o.members);
+  // Partitions: with network namespaces as root, else through a proxy on
+  // every peer link.
+  NetnsNetwork network(o.partitions == "auto" ? o.members : 0);
   g_network = &network;
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  std::cout << "partitions: " << (network.available() ? "on (network namespaces)" : "off (needs root)") << std::endl;
-  Cluster cluster(o.members, network);
+  std::vector<int> own_peer_ports;
+  for (int i = 0; i < o.members; ++i) own_peer_ports.push_back(test::free_port());
+  std::unique_ptr<PeerProxy> proxy;
+  if (!network.available()) {
+    proxy = std::make_unique<PeerProxy>(own_peer_ports, [] {
+      std::vector<pid_t> pids;
+      for (auto* m : g_members) pids.push_back(m->process() ? m->process()->pid() : -1);
+      return pids;
+    });
+  }
+  std::cout << "partitions: " << (proxy ? "through a proxy on the peer links" : "network namespaces") << std::endl;
+  Cluster cluster(o.members, network, own_peer_ports, proxy.get());
   for (auto& m : cluster.members) g_members.push_back(m.get());
+  Partitioner* partitioner = proxy ? static_cast<Partitioner*>(proxy.get()) : &network;
   if (!cluster.ready(std::chrono::seconds(30))) {
     std::cerr << "fault_test: the cluster did not start\n";
     return 2;
@@ -181,7 +198,7 @@ int main(int argc, char** argv) {
   LockClients locks(cluster.endpoints, 3, o.seed);
   std::vector<test::Server*> members;
   for (auto& m : cluster.members) members.push_back(m.get());
-  Nemesis nemesis(members, [&] { return cluster.leader(); }, o.seed, election_ms, &network);
+  Nemesis nemesis(members, [&] { return cluster.leader(); }, o.seed, election_ms, partitioner);
   workload.start();
   locks.start();
   nemesis.start();
@@ -279,6 +296,7 @@ int main(int argc, char** argv) {
   {
     std::ofstream f(o.out + "/nemesis.log");
     for (const auto& l : nemesis.log()) f << l << "\n";
+    if (proxy) f << "peer proxy: " << proxy->links() << " links, " << proxy->unidentified() << " of unknown dialer\n";
   }
   if (!ok) {
     std::ofstream f(o.out + "/violations.txt");

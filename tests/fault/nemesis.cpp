@@ -9,12 +9,12 @@
 namespace acord::fault {
 
 Nemesis::Nemesis(std::vector<test::Server*> members, std::function<int()> leader, std::uint64_t seed,
-                 int election_ms, NetnsNetwork* network)
+                 int election_ms, Partitioner* network)
     : members_(std::move(members)),
       leader_(std::move(leader)),
       rng_(seed),
       election_ms_(election_ms),
-      network_(network != nullptr && network->available() ? network : nullptr) {}
+      network_(network) {}
 
 // Cuts the network around `target`: alone, with one more member (a minority
 // of five), or as the bridge between the two halves of the rest.
@@ -82,11 +82,13 @@ void Nemesis::loop() {
     const std::string who = "member " + std::to_string(target) + (on_leader ? " (leader)" : "");
     const auto dice = rng_() % (network_ ? 3 : 2);
     if (dice == 2) {
+      note("partitioning around " + who);
       partition(target);
       ++faults_;
       sleep_ms(election_ms_ + static_cast<int>(rng_() % (4 * election_ms_)));
+      const int leader_during = leader_();
       network_->heal();
-      note("partition healed");
+      note("partition healed (leader before healing: member " + std::to_string(leader_during) + ")");
     } else if (dice == 0) {
       note("kill -9 " + who);
       m->kill9();

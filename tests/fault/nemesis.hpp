@@ -23,7 +23,7 @@ class Nemesis {
  public:
   // `leader` answers the index of the current leader, or -1.
   Nemesis(std::vector<test::Server*> members, std::function<int()> leader, std::uint64_t seed, int election_ms,
-          NetnsNetwork* network = nullptr);
+          Partitioner* network = nullptr);
   ~Nemesis();
   void start();
   void stop();  // heals everything: every member running and not paused
@@ -39,7 +39,7 @@ class Nemesis {
   std::function<int()> leader_;
   std::mt19937_64 rng_;
   int election_ms_;
-  NetnsNetwork* network_;
+  Partitioner* network_;
   std::atomic<bool> stop_{false};
   std::atomic<int> faults_{0};
   std::thread thread_;

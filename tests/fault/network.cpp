@@ -11,7 +11,7 @@ NetnsNetwork::NetnsNetwork(int members) : members_(members) {
   const int id = static_cast<int>(::getpid() % 200);
   tag_ = "acf" + std::to_string(::getpid() % 100000);
   subnet_ = "10.201." + std::to_string(id) + ".";
-  if (::geteuid() != 0) return;
+  if (::geteuid() != 0 || members == 0) return;
   ok_ = run({"ip", "link", "add", tag_ + "br", "type", "bridge"}) &&
         run({"ip", "addr", "add", subnet_ + "254/24", "dev", tag_ + "br"}) &&
         run({"ip", "link", "set", tag_ + "br", "up"});
@@ -56,7 +56,7 @@ void NetnsNetwork::heal() {
 }
 
 void NetnsNetwork::cleanup() {
-  if (::geteuid() != 0) return;
+  if (::geteuid() != 0 || members_ == 0) return;
   // Deleting a namespace takes its end of the veth pair, and so the pair.
   for (int i = 0; i < members_; ++i) run({"ip", "netns", "del", ns(i)});
   run({"ip", "link", "del", tag_ + "br"});

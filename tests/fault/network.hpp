@@ -15,7 +15,17 @@
 
 namespace acord::fault {
 
-class NetnsNetwork {
+// What the nemesis partitions with: network namespaces (root) or the peer
+// proxy (tests/fault/peer_proxy.hpp).
+class Partitioner {
+ public:
+  virtual ~Partitioner() = default;
+  // Member a and b no longer reach each other (both directions).
+  virtual void cut(int a, int b) = 0;
+  virtual void heal() = 0;  // every cut undone
+};
+
+class NetnsNetwork final : public Partitioner {
  public:
   // Creates the namespaces and the bridge for `members` members; on failure
   // available() is false (and nothing is left behind).
@@ -28,9 +38,8 @@ class NetnsNetwork {
   std::string address(int member) const;
   std::vector<std::string> launcher(int member) const;  // "ip netns exec <ns>"
 
-  // Member a and b no longer reach each other (both directions).
-  void cut(int a, int b);
-  void heal();  // every cut undone
+  void cut(int a, int b) override;
+  void heal() override;
   void cleanup();
 
  private:
