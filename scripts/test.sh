@@ -25,6 +25,8 @@ status=0
 ctest --test-dir build --output-on-failure --timeout 600 "$@" 2>&1 | tee "$log" || status=$?
 total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
 failed=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
+# The fault test's seed, to replay a run: scripts/fault-test.sh --seed S.
+grep -h -m1 "fault test: seed" build/Testing/Temporary/LastTest.log 2>/dev/null || true
 echo "test suite wall time (install, build, tests): $(( $(date +%s) - start )) s"
 if [[ -n $total && -n $failed ]]; then
   echo "tests: $((total - failed)) passed, $failed failed"
