@@ -1,7 +1,8 @@
 #include "actors/apply_actor.hpp"
 
 #include <algorithm>
-#include <chrono>
+
+#include "actors/clock.hpp"
 
 #include "core/limits.hpp"
 #include "storage/snapshot.hpp"
@@ -13,24 +14,18 @@ namespace {
 using Self = caf::stateful_actor<ApplyActorState>;
 using namespace etcdserverpb;
 
-// The lease table's clock: this process's monotonic milliseconds.
-lease::Millis now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // Leases as records (for a snapshot), and back (keys attached again from the
 // MVCC records, which name their lease).
 std::vector<storage::LeaseRecord> lease_records(const lease::LeaseTable& t) {
   std::vector<storage::LeaseRecord> out;
-  for (auto id : t.ids()) out.push_back(storage::LeaseRecord{id, t.info(id, 0)->granted_ttl_s});
+  for (const auto& [id, ttl] : t.granted()) out.push_back(storage::LeaseRecord{id, ttl});
   return out;
 }
 
 void restore_leases(ApplyActorState& st, const std::vector<storage::LeaseRecord>& records) {
   std::vector<std::pair<lease::LeaseId, std::int64_t>> leases;
   for (const auto& r : records) leases.emplace_back(r.id, r.ttl_s);
-  st.leases->restore(leases, now_ms());
+  st.leases->restore(leases, monotonic_ms());
   for (const auto& [key, id] : st.store.leased_keys()) st.leases->attach(id, key);
 }
 
@@ -109,7 +104,7 @@ ResultPtr apply_proposal(ApplyActorState& st, const protocol::Proposal& p) {
       return std::make_shared<Result>();
     case protocol::ProposalKind::lease_grant:
       return run<LeaseGrantRequest, LeaseGrantResponse>(
-          p.payload, [&](auto& q, auto& r) { return app.lease_grant(q, r, now_ms()); });
+          p.payload, [&](auto& q, auto& r) { return app.lease_grant(q, r, monotonic_ms()); });
     case protocol::ProposalKind::lease_revoke:
       return run<LeaseRevokeRequest, LeaseRevokeResponse>(p.payload,
                                                           [&](auto& q, auto& r) { return app.lease_revoke(q, r); });
@@ -248,9 +243,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         // A watch that is behind replays from here (see the watch actor).
         const auto& st = self->state;
         auto h = std::make_shared<History>();
-        const bool from_key = q.end.size() == 1 && q.end[0] == '\0';
-        if (st.store.history(q.key, from_key ? std::string_view("\0", 1) : std::string_view(q.end), q.from,
-                             q.max_events, h->events, h->through) == mvcc::Error::compacted) {
+        if (st.store.history(q.key, q.end, q.from, q.max_events, h->events, h->through) == mvcc::Error::compacted) {
           h->compacted = true;
           h->compact_revision = st.store.compacted_revision();
         }
@@ -281,7 +274,6 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         st.store.restore(snap->records, snap->state.compacted_revision, snap->state.current_revision);
         st.applier->set_no_space(snap->state.no_space_alarm);
         restore_leases(st, snap->leases);
-        st.applier->take_events();
         // The store jumped ahead without events: watches catch up from history.
         if (st.watch) self->send(st.watch, resync_atom::value, st.store.current_revision());
         st.last_trim = index;
@@ -313,7 +305,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         // Asked of the leader: renew a lease (a keep-alive), or its time to live.
         auto& st = self->state;
         auto result = std::make_shared<Result>();
-        const auto now = now_ms();
+        const auto now = monotonic_ms();
         if (static_cast<LeaseQuery>(query) == LeaseQuery::renew) {
           auto resp = std::make_shared<LeaseKeepAliveResponse>();
           std::int64_t ttl = 0;  // etcd answers an unknown lease with TTL 0, not an error
@@ -349,14 +341,14 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         return ResultPtr(result);
       },
       [=](expired_atom) {
-        return LeaseIdsPtr(std::make_shared<std::vector<std::int64_t>>(self->state.leases->expired(now_ms())));
+        return LeaseIdsPtr(std::make_shared<std::vector<std::int64_t>>(self->state.leases->expired(monotonic_ms())));
       },
       [=](leader_atom, bool leads) {
         // etcd's Promote: a new leader gives every lease its full TTL plus an
         // election timeout, so a failover never expires a lease early.
         auto& st = self->state;
         if (leads) {
-          st.leases->promote(now_ms(), st.election_timeout_ms);
+          st.leases->promote(monotonic_ms(), st.election_timeout_ms);
         } else {
           st.leases->demote();
         }

@@ -1,7 +1,6 @@
 #include "actors/lease_actor.hpp"
 
-#include <chrono>
-
+#include "actors/clock.hpp"
 #include "core/limits.hpp"
 #include "etcdserverpb/rpc.pb.h"
 
@@ -9,11 +8,6 @@ namespace acord::actors {
 namespace {
 
 using Self = caf::stateful_actor<LeaseActorState>;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 void propose_revoke(Self* self, std::int64_t id) {
   etcdserverpb::LeaseRevokeRequest r;
@@ -27,7 +21,7 @@ void propose_revoke(Self* self, std::int64_t id) {
 
 void revoke_expired(Self* self, const std::vector<std::int64_t>& expired) {
   auto& st = self->state;
-  const auto now = now_ms();
+  const auto now = monotonic_ms();
   std::map<std::int64_t, std::int64_t> still;
   std::size_t proposed = 0;
   for (auto id : expired) {

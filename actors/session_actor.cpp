@@ -128,13 +128,10 @@ void status(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
 }
 
 // A grant is proposed with its lease id already chosen (a client may choose
-// it), so every member grants the same lease.
+// it), so every member grants the same lease. (The lease table, applying it,
+// refuses a TTL that is too large.)
 caf::behavior lease_grant(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
   auto req = static_cast<const LeaseGrantRequest&>(*call->request);
-  if (req.ttl() > limits::lease_ttl_s_max) {
-    finish(self, call, errors::lease_ttl_too_large());
-    return {};
-  }
   if (req.id() == 0) {
     const auto suffix = ctx->next_lease_suffix.fetch_add(1) & ((std::uint64_t{1} << 48) - 1);
     req.set_id(static_cast<std::int64_t>((ctx->lease_id_prefix | suffix) & ~(std::uint64_t{1} << 63)));

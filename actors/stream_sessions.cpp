@@ -16,12 +16,13 @@ caf::behavior keep_alive_session(caf::event_based_actor* self, std::shared_ptr<S
     bool client_done = false;
   };
   auto progress = std::make_shared<Progress>();
+  auto end_stream = [=](const ApiError& status) {
+    sink->close(status);
+    self->quit();
+  };
   auto answered = [=] {
     --progress->pending;
-    if (progress->client_done && progress->pending == 0) {
-      sink->close(errors::ok());
-      self->quit();
-    }
+    if (progress->client_done && progress->pending == 0) end_stream(errors::ok());
   };
   return {
       [=](stream_request_atom, const StreamMessagePtr& m) {
@@ -31,27 +32,17 @@ caf::behavior keep_alive_session(caf::event_based_actor* self, std::shared_ptr<S
                       static_cast<std::uint8_t>(LeaseQuery::renew), id, false)
             .then(
                 [=](const ResultPtr& r) {
-                  if (!r->error.ok()) {
-                    sink->close(r->error);
-                    self->quit();
-                    return;
-                  }
+                  if (!r->error.ok()) return end_stream(r->error);
                   std::unique_ptr<LeaseKeepAliveResponse> out(new LeaseKeepAliveResponse());
                   out->Swap(static_cast<LeaseKeepAliveResponse*>(r->response.get()));
                   sink->write(std::move(out));
                   answered();
                 },
-                [=](caf::error&) {
-                  sink->close(errors::timeout());
-                  self->quit();
-                });
+                [=](caf::error&) { end_stream(errors::timeout()); });
       },
       [=](stream_done_atom) {
         progress->client_done = true;
-        if (progress->pending == 0) {
-          sink->close(errors::ok());
-          self->quit();
-        }
+        if (progress->pending == 0) end_stream(errors::ok());
       },
       [=](stream_end_atom) { self->quit(); },
   };

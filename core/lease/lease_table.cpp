@@ -93,6 +93,12 @@ std::optional<LeaseInfo> LeaseTable::info(LeaseId id, Millis now) const {
   return i;
 }
 
+std::vector<std::pair<LeaseId, std::int64_t>> LeaseTable::granted() const {
+  std::vector<std::pair<LeaseId, std::int64_t>> out;
+  for (const auto& [id, l] : leases_) out.emplace_back(id, l.ttl_s);
+  return out;
+}
+
 std::vector<LeaseId> LeaseTable::ids() const {
   std::vector<LeaseId> out;
   for (const auto& [id, l] : leases_) out.push_back(id);

@@ -65,6 +65,8 @@ class LeaseTable {
 
   std::optional<LeaseInfo> info(LeaseId id, Millis now) const;
   std::vector<LeaseId> ids() const;
+  // Every lease with its granted TTL (what restore() takes back).
+  std::vector<std::pair<LeaseId, std::int64_t>> granted() const;
   std::size_t size() const { return leases_.size(); }
 
   // Grants and revocations since the last call, in order.

@@ -75,3 +75,16 @@ TEST_CASE("time to live: whole remaining seconds (truncated, as etcd), granted T
   CHECK(t.info(3, 31'000)->remaining_ttl_s == -1);
   CHECK_FALSE(t.info(4, 0));
 }
+
+TEST_CASE("granted leases round-trip through restore, with the changes list cleared", "[lease]") {
+  LeaseTable t(1);
+  REQUIRE(t.grant(5, 30, 0).ok());
+  REQUIRE(t.grant(7, 2, 0).ok());
+  REQUIRE(t.revoke(5, nullptr).ok());
+  const auto granted = t.granted();
+  CHECK(granted == std::vector<std::pair<LeaseId, std::int64_t>>{{7, 2}});
+  LeaseTable back(1);
+  back.restore(granted, 1'000);
+  CHECK(back.granted() == granted);
+  CHECK(back.take_changes().empty());
+}
