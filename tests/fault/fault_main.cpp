@@ -129,34 +129,6 @@ struct Cluster {
 // range's history stops at it.
 const std::string end_marker = key_prefix + "~end";
 
-// Every event of the key set, from a fresh watch on a healthy member, up to
-// the end marker: the reference the watchers are compared with.
-std::vector<SeenEvent> reference_events(const std::string& endpoint) {
-  std::vector<SeenEvent> out;
-  auto stub = etcdserverpb::Watch::NewStub(fast_channel(endpoint));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto stream = stub->Watch(&ctx);
-  etcdserverpb::WatchRequest q;
-  q.mutable_create_request()->set_key(key_prefix);
-  q.mutable_create_request()->set_range_end(key_prefix_end);
-  q.mutable_create_request()->set_start_revision(1);
-  stream->Write(q);
-  etcdserverpb::WatchResponse r;
-  bool done = false;
-  while (!done && stream->Read(&r)) {
-    for (const auto& e : r.events()) {
-      if (e.kv().key() == end_marker) {
-        done = true;
-        break;
-      }
-      out.push_back(SeenEvent{e.kv().mod_revision(), e.type() == mvccpb::Event::PUT, e.kv().key(), e.kv().value()});
-    }
-  }
-  ctx.TryCancel();
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -224,7 +196,8 @@ int main(int argc, char** argv) {
     }
   }
   const auto history = workload.history();
-  const auto reference = reference_events(cluster.endpoints[0]);
+  // Every event of the key set: the reference the watchers are compared with.
+  const auto reference = history_until(cluster.endpoints[0], key_prefix, key_prefix_end, end_marker);
 
   // 1. Linearizability of the KV history. A write whose answer never came
   //    but whose unique value is nowhere in the store's history never took

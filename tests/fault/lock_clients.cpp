@@ -182,28 +182,11 @@ void LockClients::loop(int id) {
 }
 
 std::size_t count_lock_overlaps(const std::string& endpoint, std::size_t* writes) {
-  auto stub = Watch::NewStub(fast_channel(endpoint));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto stream = stub->Watch(&ctx);
-  WatchRequest q;
-  q.mutable_create_request()->set_key(fence_key);
-  q.mutable_create_request()->set_range_end("fencf");  // the fence and its end marker
-  q.mutable_create_request()->set_start_revision(1);
-  stream->Write(q);
   std::vector<std::int64_t> lock_revisions;
-  bool done = false;
-  WatchResponse r;
-  while (!done && stream->Read(&r)) {
-    for (const auto& e : r.events()) {
-      if (e.kv().key() == fence_end_marker) {
-        done = true;
-        break;
-      }
-      lock_revisions.push_back(std::stoll(e.kv().value()));
-    }
+  // The range holds the fence and its end marker.
+  for (const auto& e : history_until(endpoint, fence_key, "fencf", fence_end_marker)) {
+    lock_revisions.push_back(std::stoll(e.value));
   }
-  ctx.TryCancel();
   std::size_t overlaps = 0;
   for (std::size_t i = 1; i < lock_revisions.size(); ++i) overlaps += lock_revisions[i] < lock_revisions[i - 1] ? 1 : 0;
   if (writes) *writes = lock_revisions.size();

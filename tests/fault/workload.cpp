@@ -19,6 +19,33 @@ std::shared_ptr<grpc::Channel> fast_channel(const std::string& endpoint) {
   return grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), args);
 }
 
+std::vector<SeenEvent> history_until(const std::string& endpoint, const std::string& key, const std::string& end,
+                                     const std::string& marker) {
+  std::vector<SeenEvent> out;
+  auto stub = Watch::NewStub(fast_channel(endpoint));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = stub->Watch(&ctx);
+  WatchRequest q;
+  q.mutable_create_request()->set_key(key);
+  q.mutable_create_request()->set_range_end(end);
+  q.mutable_create_request()->set_start_revision(1);
+  stream->Write(q);
+  WatchResponse r;
+  bool done = false;
+  while (!done && stream->Read(&r)) {
+    for (const auto& e : r.events()) {
+      if (e.kv().key() == marker) {
+        done = true;
+        break;
+      }
+      out.push_back(SeenEvent{e.kv().mod_revision(), e.type() == mvccpb::Event::PUT, e.kv().key(), e.kv().value()});
+    }
+  }
+  ctx.TryCancel();
+  return out;
+}
+
 Workload::Workload(std::vector<std::string> endpoints, int clients, int watchers, int keys, std::uint64_t seed)
     : endpoints_(std::move(endpoints)), clients_(clients), watchers_(watchers), keys_(keys), seed_(seed) {
   watched_.resize(static_cast<std::size_t>(watchers));

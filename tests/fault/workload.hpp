@@ -34,6 +34,12 @@ struct SeenEvent {
   }
 };
 
+// The store's history of [key, end) from revision 1, read by a fresh watch on
+// `endpoint` up to the first event of `marker` (a last write made once every
+// client stopped), which is left out.
+std::vector<SeenEvent> history_until(const std::string& endpoint, const std::string& key, const std::string& end,
+                                     const std::string& marker);
+
 class Workload {
  public:
   Workload(std::vector<std::string> endpoints, int clients, int watchers, int keys, std::uint64_t seed);
