@@ -12,54 +12,30 @@ seconds=8 rounds=3
 while [[ $# -gt 0 ]]; do
   case $1 in --seconds) seconds=$2; shift 2;; --rounds) rounds=$2; shift 2;; *) echo "unknown $1"; exit 2;; esac
 done
-[[ -x build/benchmarks/put_bench && -x build/benchmarks/failover_probe && -x build/acord ]] || {
+[[ -x build/benchmarks/acord-bench && -x build/benchmarks/failover_probe && -x build/acord ]] || {
   echo "build first: scripts/build.sh"; exit 2; }
 command -v etcd >/dev/null || { echo "needs etcd (apt-get install etcd-server)"; exit 2; }
 work=$(mktemp -d /tmp/acord-cluster-bench-XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+source benchmarks/lib.sh
+cleanup() { stop_cluster; rm -rf "$work"; }
 trap cleanup EXIT
-
-port() { echo $((20000 + RANDOM % 30000)); }
-
-# start_cluster BIN N -> sets endpoints and pids
-start_cluster() {
-  local bin=$1 n=$2 k initial="" clients=() peers=()
-  pids=(); endpoints=""
-  for k in $(seq 1 "$n"); do clients+=("$(port)"); peers+=("$(port)"); done
-  for k in $(seq 1 "$n"); do initial+="${initial:+,}m$k=http://127.0.0.1:${peers[k-1]}"; done
-  for k in $(seq 1 "$n"); do
-    "$bin" --name "m$k" --data-dir "$work/$(basename "$bin")-$RANDOM-m$k" \
-      --listen-client-urls "http://127.0.0.1:${clients[k-1]}" --advertise-client-urls "http://127.0.0.1:${clients[k-1]}" \
-      --listen-peer-urls "http://127.0.0.1:${peers[k-1]}" --initial-advertise-peer-urls "http://127.0.0.1:${peers[k-1]}" \
-      --initial-cluster "$initial" >"$work/m$k.log" 2>&1 &
-    pids+=($!)
-    endpoints+="${endpoints:+,}127.0.0.1:${clients[k-1]}"
-  done
-  for _ in $(seq 1 150); do
-    etcdctl --endpoints "$endpoints" --dial-timeout 1s endpoint health >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  echo "cluster did not start"; exit 1
-}
-stop_cluster() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 
 field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
 for name in etcd acord; do
   bin=$(command -v etcd); [[ $name == acord ]] && bin=build/acord
   for n in 1 3; do
-    start_cluster "$bin" "$n"
+    start_cluster "$name" "$bin" "$n"
     first=${endpoints%%,*}
-    r=$(build/benchmarks/put_bench --endpoint "$first" --clients 16 --seconds "$seconds")
+    r=$(build/benchmarks/acord-bench --endpoints "$first" --clients 16 --total 0 --duration "$seconds" --no-progress --json --val-size 256 --key-space-size 10000 put)
     echo "$name members=$n $r"
-    eval "${name}_put_$n=$(field "$r" ops_per_s)"
+    eval "${name}_put_$n=$(sed -n 's/.*"ops_per_s":\([0-9.]*\).*/\1/p' <<<"$r")"
     stop_cluster 2>/dev/null
   done
   total=0
   for round in $(seq 1 "$rounds"); do
-    start_cluster "$bin" 3
-    f=$(build/benchmarks/failover_probe --endpoints "$endpoints" --pids "$(IFS=,; echo "${pids[*]}")")
+    start_cluster "$name" "$bin" 3
+    f=$(build/benchmarks/failover_probe --endpoints "$endpoints" --pids "$(IFS=,; echo "${cluster_pids[*]}")")
     echo "$name failover round $round: $f"
     total=$((total + $(field "$f" failover_ms)))
     stop_cluster 2>/dev/null

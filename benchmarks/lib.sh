@@ -1,26 +1,71 @@
-# Shared by the comparison scripts (sourced): one server, acord or etcd, on
-# free loopback ports with a fresh data dir under $work. start_server sets
-# $pid and $port; stop_server kills that pid.
+# Shared by the comparison scripts (sourced): a cluster of acord or etcd
+# members on free loopback ports, each with a fresh data dir under $work, all
+# with the same flags (etcd's default timers).
+#
+#   start_cluster NAME BINARY N   sets cluster_pids (array) and endpoints (a,b,c)
+#   stop_cluster                  kill -9 of exactly those pids, data removed
+#   start_server NAME BINARY      one member: also sets $pid and $port
+#   stop_server
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
     || echo $((20000 + RANDOM % 20000))
 }
 
-start_server() {  # name binary
-  local name=$1 bin=$2 peer
-  port=$(free_port); peer=$(free_port)
-  rm -rf "${work:?}/$name"
-  "$bin" --name bench --data-dir "$work/$name" \
-    --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
-    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-    --initial-cluster "bench=http://127.0.0.1:$peer" >"$work/$name.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    etcdctl --endpoints "127.0.0.1:$port" --dial-timeout 1s endpoint health >/dev/null 2>&1 && return 0
-    sleep 0.1
+cluster_pids=()
+endpoints=""
+cluster_dir=""
+
+start_cluster() {  # name binary members
+  local name=$1 bin=$2 n=$3 k initial="" cports=() pports=()
+  cluster_dir="$work/$name-data"
+  rm -rf "${cluster_dir:?}"
+  mkdir -p "$cluster_dir"
+  for ((k = 0; k < n; k++)); do cports+=("$(free_port)"); pports+=("$(free_port)"); done
+  for ((k = 0; k < n; k++)); do initial+="${initial:+,}m$k=http://127.0.0.1:${pports[k]}"; done
+  cluster_pids=(); endpoints=""
+  for ((k = 0; k < n; k++)); do
+    "$bin" --name "m$k" --data-dir "$cluster_dir/m$k" \
+      --listen-client-urls "http://127.0.0.1:${cports[k]}" --advertise-client-urls "http://127.0.0.1:${cports[k]}" \
+      --listen-peer-urls "http://127.0.0.1:${pports[k]}" --initial-advertise-peer-urls "http://127.0.0.1:${pports[k]}" \
+      --initial-cluster "$initial" --initial-cluster-state new >"$work/$name-m$k.log" 2>&1 &
+    cluster_pids+=($!)
+    endpoints+="${endpoints:+,}127.0.0.1:${cports[k]}"
   done
-  echo "$name did not start"
+  for _ in $(seq 1 150); do
+    etcdctl --endpoints "$endpoints" --dial-timeout 1s --command-timeout 2s endpoint health >/dev/null 2>&1 \
+      && etcdctl --endpoints "$endpoints" --command-timeout 2s put bench/ready 1 >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "$name did not start (logs: $work/$name-m*.log)" >&2
   return 1
 }
 
-stop_server() { kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+stop_cluster() {
+  local p
+  for p in "${cluster_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${cluster_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  cluster_pids=()
+  [[ -n $cluster_dir ]] && rm -rf "${cluster_dir:?}"
+  cluster_dir=""
+}
+
+# Sum over the cluster's members of a /proc figure: cpu ticks, or a status
+# line's KiB (VmRSS, VmHWM).
+cluster_cpu_ticks() {
+  local p s=0
+  for p in "${cluster_pids[@]}"; do s=$((s + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$s"
+}
+cluster_kib() {  # VmRSS | VmHWM
+  local p s=0
+  for p in "${cluster_pids[@]}"; do s=$((s + $(awk -v k="$1:" '$1 == k {print $2}' "/proc/$p/status"))); done
+  echo "$s"
+}
+
+start_server() {  # name binary
+  start_cluster "$1" "$2" 1 || return 1
+  pid=${cluster_pids[0]}
+  port=${endpoints##*:}
+}
+
+stop_server() { stop_cluster; pid=""; }
