@@ -189,6 +189,10 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         }
         st.term = std::max(st.term, batch->term);
         auto waiter = batch->waiters.begin();
+        // Answered only after the batch's events went to the watch actor: a
+        // client that hears of its write and then starts a watch must find the
+        // watch actor at that revision already.
+        std::vector<std::pair<const CommittedBatch::Waiter*, ResultPtr>> answers;
         for (const auto& e : batch->entries) {
           if (e.index <= st.state.applied_index) continue;  // applied before a restart
           st.state.applied_index = e.index;
@@ -206,7 +210,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
             // is lost, and its session must not wait forever.
             auto lost = std::make_shared<Result>();
             lost->error = errors::timeout();
-            self->send(waiter->session, result_atom::value, waiter->proposal_id, ResultPtr(lost));
+            answers.emplace_back(&*waiter, std::move(lost));
           } else {
             if (result->response && result->error.ok()) {
               // Every response message has its header as field "header".
@@ -216,7 +220,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
                                     result->response.get(), field)));
               }
             }
-            self->send(waiter->session, result_atom::value, waiter->proposal_id, result);
+            answers.emplace_back(&*waiter, std::move(result));
           }
         }
         // The events of this batch go to the watchers.
@@ -228,6 +232,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
           b->term = st.term;
           self->send(st.watch, events_atom::value, EventBatchPtr(b));
         }
+        for (auto& [w, result] : answers) w->reply.deliver(w->proposal_id, std::move(result));
         persist(self);
         // Reads waiting for this applied index can be answered now.
         serve_held_reads(st);

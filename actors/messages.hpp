@@ -3,7 +3,9 @@
 // style, at most 10 characters) and the payloads they carry. Payloads are
 // shared pointers to immutable values, so a message is cheap to send and never
 // copied; they never leave the process (peer traffic is msgpack, see protocol/).
+#include <atomic>
 #include <caf/all.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -98,13 +100,6 @@ using RaftMessagesPtr = std::shared_ptr<const std::vector<raft::Message>>;
 // A durable write for the storage actor.
 using WriteSetPtr = std::shared_ptr<const storage::WriteSet>;
 
-// A client request to be ordered through Raft.
-struct ProposalRequest {
-  protocol::Proposal proposal;
-  caf::actor reply_to;  // gets (result_atom, id, ResultPtr) once applied; may be null
-};
-using ProposalRequestPtr = std::shared_ptr<const ProposalRequest>;
-
 // The outcome of applying (or reading): an error, or a response message.
 struct Result {
   ApiError error;
@@ -112,12 +107,49 @@ struct Result {
 };
 using ResultPtr = std::shared_ptr<Result>;
 
+// Where a proposal's result goes: an actor, as (result_atom, id, ResultPtr);
+// or a callback, run by the actor that has the result. A unary call from the
+// front waits through a callback, so it needs no actor (and no scheduling
+// hop) of its own. A callback runs at most once, whoever delivers first (the
+// apply actor, or the raft actor's deadline).
+class ReplyTo {
+ public:
+  ReplyTo() = default;
+  ReplyTo(caf::actor actor) : actor_(std::move(actor)) {}  // NOLINT: an actor is a place to reply to
+  explicit ReplyTo(std::function<void(const ResultPtr&)> fn) : once_(std::make_shared<Once>()) {
+    once_->fn = std::move(fn);
+  }
+  explicit operator bool() const { return actor_ || once_; }
+  void deliver(std::uint64_t id, ResultPtr r) const {
+    if (actor_) {
+      caf::anon_send(actor_, result_atom::value, id, std::move(r));
+    } else if (once_ && !once_->done.exchange(true)) {
+      once_->fn(r);
+    }
+  }
+
+ private:
+  struct Once {
+    std::function<void(const ResultPtr&)> fn;
+    std::atomic<bool> done{false};
+  };
+  caf::actor actor_;
+  std::shared_ptr<Once> once_;
+};
+
+// A client request to be ordered through Raft.
+struct ProposalRequest {
+  protocol::Proposal proposal;
+  ReplyTo reply_to;  // gets the result once applied; may be empty
+};
+using ProposalRequestPtr = std::shared_ptr<const ProposalRequest>;
+
 // Committed entries for the apply actor, with the sessions waiting on them.
 struct CommittedBatch {
   struct Waiter {
     raft::Index index = 0;         // the entry holding the session's proposal
     std::uint64_t proposal_id = 0;  // checked against the entry: it may have been replaced
-    caf::actor session;
+    ReplyTo reply;
   };
   std::vector<raft::Entry> entries;
   std::vector<Waiter> waiters;  // in entry order

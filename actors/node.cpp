@@ -54,7 +54,10 @@ Node::~Node() {
   impl_->system.reset();
 }
 
-void Node::submit(CallPtr call) { impl_->system->spawn(session_actor, impl_->actors.sessions, std::move(call)); }
+void Node::submit(CallPtr call) {
+  if (handled_without_session(impl_->actors.sessions, call)) return;
+  impl_->system->spawn(session_actor, impl_->actors.sessions, std::move(call));
+}
 
 namespace {
 // A client stream's requests, handed to its session actor.

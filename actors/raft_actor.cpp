@@ -23,9 +23,7 @@ ResultPtr result_of(ApiError e) {
   return r;
 }
 
-void reply_error(Self* self, const caf::actor& to, std::uint64_t id, ApiError e) {
-  if (to) self->send(to, result_atom::value, id, result_of(std::move(e)));
-}
+void reply_error(const ReplyTo& to, std::uint64_t id, ApiError e) { to.deliver(id, result_of(std::move(e))); }
 
 template <class... Ts>
 std::string pack(const Ts&... xs) {
@@ -48,7 +46,7 @@ void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) 
 // Proposes on this node if it leads, or forwards to the leader. The entry's
 // result reaches `reply_to` when this node applies it (the waiter is keyed by
 // the proposal's id, which this member chose).
-void propose(Self* self, const protocol::Proposal& p, const caf::actor& reply_to) {
+void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
   auto& st = self->state;
   auto& core = *st.args.core;
   if (reply_to) st.waiting[p.id] = RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks(st)};
@@ -95,7 +93,7 @@ void on_role_change(Self* self) {
     st.held_proposals.clear();
     st.held_reads.clear();
     for (const auto& p : proposals) {
-      if (st.waiting.count(p.id)) propose(self, p, st.waiting[p.id].session);
+      if (st.waiting.count(p.id)) propose(self, p, st.waiting[p.id].reply);
     }
     for (auto ctx : reads) {
       if (st.reads.count(ctx)) request_read_index(self, ctx);
@@ -111,7 +109,7 @@ void on_role_change(Self* self) {
   if (leader && !st.was_leader) {
     for (auto p : st.args.on_leadership) {
       p.id = st.next_id++;
-      propose(self, p, caf::actor{});
+      propose(self, p, ReplyTo{});
     }
   }
   st.was_leader = leader;
@@ -232,7 +230,7 @@ void process_ready(Self* self) {
         if (!p || p->origin != st.args.self_id) continue;
         auto w = st.waiting.find(p->id);
         if (w == st.waiting.end()) continue;
-        batch->waiters.push_back({e.index, p->id, std::move(w->second.session)});
+        batch->waiters.push_back({e.index, p->id, std::move(w->second.reply)});
         st.waiting.erase(w);
       }
       batch->entries = rd->committed;
@@ -280,7 +278,7 @@ void expire(Self* self) {
       ++it;
       continue;
     }
-    reply_error(self, it->second.session, it->first, errors::timeout());
+    reply_error(it->second.reply, it->first, errors::timeout());
     it = st.waiting.erase(it);
   }
   for (auto it = st.reads.begin(); it != st.reads.end();) {
@@ -336,7 +334,7 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
       [=](propose_atom, const ProposalRequestPtr& req) {
         auto& st = self->state;
         if (st.waiting.size() >= limits::pending_proposals_max) {
-          reply_error(self, req->reply_to, req->proposal.id, errors::too_many_requests());
+          reply_error(req->reply_to, req->proposal.id, errors::too_many_requests());
           return;
         }
         propose(self, req->proposal, req->reply_to);

@@ -51,7 +51,7 @@ struct RaftActorState {
   // out" once `expires_at_tick` passes (a timer here, not one per session: a
   // session's own delayed message would keep it alive until it fired).
   struct Waiter {
-    caf::actor session;
+    ReplyTo reply;
     std::uint64_t expires_at_tick = 0;
   };
   std::map<std::uint64_t, Waiter> waiting;  // by proposal id (this member's)

@@ -17,9 +17,14 @@ void finish(caf::event_based_actor* self, const CallPtr& call, const ApiError& e
 }
 
 // Moves a result into the call's response (same message type by construction).
-void finish_with(caf::event_based_actor* self, const CallPtr& call, const ResultPtr& r) {
+void answer(const CallPtr& call, const ResultPtr& r) {
   if (r->error.ok() && r->response) call->response->GetReflection()->Swap(call->response, r->response.get());
-  finish(self, call, r->error);
+  call->finish(r->error);
+}
+
+void finish_with(caf::event_based_actor* self, const CallPtr& call, const ResultPtr& r) {
+  answer(call, r);
+  self->quit();
 }
 
 // Keeps a session alive while it waits on a request's response handler.
@@ -27,33 +32,23 @@ caf::behavior waiting() {
   return {[](timeout_atom) {}};
 }
 
-// The raft actor answers every proposal: with its result once applied, or
-// with "no leader" / "too many requests" / "request timed out".
-caf::behavior await_result(caf::event_based_actor* self, const CallPtr& call, std::uint64_t id) {
-  return {
-      [=](result_atom, std::uint64_t got, const ResultPtr& r) {
-        if (got == id) finish_with(self, call, r);
-      },
-  };
-}
-
-// `payload` replaces the request's own bytes when the session filled something
-// in (a lease id).
-caf::behavior propose(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, protocol::ProposalKind kind,
-                      std::string payload = {}) {
+// A write goes to the raft actor straight from the caller's thread; the call
+// is answered by whoever has its outcome: the apply actor with the result once
+// applied, or the raft actor with "no leader" / "too many requests" / "request
+// timed out". `payload` replaces the request's own bytes when something was
+// filled in (a lease id).
+void propose(const Ctx& ctx, const CallPtr& call, protocol::ProposalKind kind, std::string payload = {}) {
   if (call->request->ByteSizeLong() > ctx->max_request_bytes) {
-    finish(self, call, errors::request_too_large());
-    return {};
+    call->finish(errors::request_too_large());
+    return;
   }
   auto req = std::make_shared<ProposalRequest>();
   req->proposal.origin = ctx->member_id;
   req->proposal.id = ctx->next_proposal_id.fetch_add(1);
   req->proposal.kind = kind;
   req->proposal.payload = payload.empty() ? call->request->SerializeAsString() : std::move(payload);
-  req->reply_to = caf::actor_cast<caf::actor>(self);
-  const auto id = req->proposal.id;
-  self->send(ctx->raft, propose_atom::value, ProposalRequestPtr(req));
-  return await_result(self, call, id);
+  req->reply_to = ReplyTo([call](const ResultPtr& r) { answer(call, r); });
+  caf::anon_send(ctx->raft, propose_atom::value, ProposalRequestPtr(req));
 }
 
 void read(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, raft::Index index) {
@@ -130,13 +125,13 @@ void status(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
 // A grant is proposed with its lease id already chosen (a client may choose
 // it), so every member grants the same lease. (The lease table, applying it,
 // refuses a TTL that is too large.)
-caf::behavior lease_grant(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
+void lease_grant(const Ctx& ctx, const CallPtr& call) {
   auto req = static_cast<const LeaseGrantRequest&>(*call->request);
   if (req.id() == 0) {
     const auto suffix = ctx->next_lease_suffix.fetch_add(1) & ((std::uint64_t{1} << 48) - 1);
     req.set_id(static_cast<std::int64_t>((ctx->lease_id_prefix | suffix) & ~(std::uint64_t{1} << 63)));
   }
-  return propose(self, ctx, call, protocol::ProposalKind::lease_grant, req.SerializeAsString());
+  propose(ctx, call, protocol::ProposalKind::lease_grant, req.SerializeAsString());
 }
 
 void member_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
@@ -169,7 +164,50 @@ void alarm_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& cal
 
 }  // namespace
 
+bool handled_without_session(const Ctx& ctx, const CallPtr& call) {
+  const auto& req = *call->request;
+  auto checked = [&](const ApiError& e) {
+    if (!e.ok()) call->finish(e);
+    return e.ok();
+  };
+  switch (call->kind) {
+    case CallKind::put:
+      if (checked(kv::check_put(static_cast<const PutRequest&>(req)))) {
+        propose(ctx, call, protocol::ProposalKind::put);
+      }
+      return true;
+    case CallKind::delete_range:
+      if (checked(kv::check_delete(static_cast<const DeleteRangeRequest&>(req)))) {
+        propose(ctx, call, protocol::ProposalKind::delete_range);
+      }
+      return true;
+    case CallKind::txn: {
+      const auto& txn = static_cast<const TxnRequest&>(req);
+      if (!checked(kv::check_txn(txn, ctx->max_txn_ops))) return true;
+      if (kv::txn_is_read_only(txn)) return false;  // a read: the session waits for ReadIndex
+      propose(ctx, call, protocol::ProposalKind::txn);
+      return true;
+    }
+    case CallKind::compact:
+      propose(ctx, call, protocol::ProposalKind::compaction);
+      return true;
+    case CallKind::lease_grant:
+      lease_grant(ctx, call);
+      return true;
+    case CallKind::lease_revoke:
+      propose(ctx, call, protocol::ProposalKind::lease_revoke);
+      return true;
+    case CallKind::alarm:
+      if (static_cast<const AlarmRequest&>(req).action() == AlarmRequest::GET) return false;
+      propose(ctx, call, protocol::ProposalKind::alarm);
+      return true;
+    default:
+      return false;
+  }
+}
+
 caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call) {
+  if (handled_without_session(ctx, call)) return {};  // the actor ends; the call is on its way
   auto reject = [&](const ApiError& e) {
     finish(self, call, e);
     return caf::behavior{};
@@ -179,20 +217,8 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
     case CallKind::range:
       if (auto e = kv::check_range(static_cast<const RangeRequest&>(req)); !e.ok()) return reject(e);
       return linearizable_read(self, ctx, call, static_cast<const RangeRequest&>(req).serializable());
-    case CallKind::put:
-      if (auto e = kv::check_put(static_cast<const PutRequest&>(req)); !e.ok()) return reject(e);
-      return propose(self, ctx, call, protocol::ProposalKind::put);
-    case CallKind::delete_range:
-      if (auto e = kv::check_delete(static_cast<const DeleteRangeRequest&>(req)); !e.ok()) return reject(e);
-      return propose(self, ctx, call, protocol::ProposalKind::delete_range);
-    case CallKind::txn:
-      if (auto e = kv::check_txn(static_cast<const TxnRequest&>(req), ctx->max_txn_ops); !e.ok()) return reject(e);
-      if (kv::txn_is_read_only(static_cast<const TxnRequest&>(req))) {
-        return linearizable_read(self, ctx, call, txn_serializable(static_cast<const TxnRequest&>(req)));
-      }
-      return propose(self, ctx, call, protocol::ProposalKind::txn);
-    case CallKind::compact:
-      return propose(self, ctx, call, protocol::ProposalKind::compaction);
+    case CallKind::txn:  // read-only: handled_without_session took the writes
+      return linearizable_read(self, ctx, call, txn_serializable(static_cast<const TxnRequest&>(req)));
     case CallKind::status:
       status(self, ctx, call);
       return waiting();
@@ -206,10 +232,6 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
                 [=](caf::error&) { finish(self, call, errors::leader_transfer_timeout()); });
       return waiting();
     }
-    case CallKind::lease_grant:
-      return lease_grant(self, ctx, call);
-    case CallKind::lease_revoke:
-      return propose(self, ctx, call, protocol::ProposalKind::lease_revoke);
     case CallKind::lease_time_to_live: {
       const auto& q = static_cast<const LeaseTimeToLiveRequest&>(req);
       self->request(ctx->raft, std::chrono::milliseconds(limits::request_timeout_ms), lease_atom::value,
@@ -223,14 +245,12 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
           .then([=](const ResultPtr& r) { finish_with(self, call, r); },
                 [=](caf::error&) { finish(self, call, errors::timeout()); });
       return waiting();
-    case CallKind::alarm:
-      if (static_cast<const AlarmRequest&>(req).action() == AlarmRequest::GET) {
-        alarm_list(self, ctx, call);
-        return waiting();
-      }
-      return propose(self, ctx, call, protocol::ProposalKind::alarm);
+    case CallKind::alarm:  // GET (handled_without_session took the others)
+      alarm_list(self, ctx, call);
+      return waiting();
+    default:  // writes: handled_without_session took them
+      return reject(ApiError{StatusCode::internal, "unhandled call"});
   }
-  return reject(ApiError{StatusCode::unimplemented, "unknown call"});
 }
 
 }  // namespace acord::actors

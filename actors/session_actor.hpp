@@ -28,6 +28,12 @@ struct SessionContext {
   std::atomic<std::uint64_t> next_lease_suffix{1};
 };
 
+// Writes (and requests that fail their checks) need no session: they are
+// checked and proposed on the caller's thread and answered by the actor that
+// has their outcome. Returns false for a call that needs a session_actor.
+bool handled_without_session(const std::shared_ptr<SessionContext>& ctx, const CallPtr& call);
+
+// Reads and the rest: waits for ReadIndex or the actors' answers.
 caf::behavior session_actor(caf::event_based_actor* self, std::shared_ptr<SessionContext> ctx, CallPtr call);
 
 }  // namespace acord::actors
