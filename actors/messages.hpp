@@ -26,6 +26,7 @@ namespace acord::actors {
 
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using propose_atom = caf::atom_constant<caf::atom("propose")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using result_atom = caf::atom_constant<caf::atom("result")>;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;

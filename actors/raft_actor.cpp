@@ -37,6 +37,33 @@ std::optional<Tuple> unpack(const std::string& bytes) {
 
 void process_ready(Self* self);
 
+void schedule_flush(Self* self) {
+  if (self->state.flush_scheduled) return;
+  self->state.flush_scheduled = true;
+  self->send(self, flush_atom::value);
+}
+
+// The burst's proposals and reads go to the core together.
+void flush(Self* self) {
+  auto& st = self->state;
+  auto& core = *st.args.core;
+  st.flush_scheduled = false;
+  auto entries = std::move(st.batched_entries);
+  auto reads = std::move(st.batched_reads);
+  st.batched_entries.clear();
+  st.batched_reads.clear();
+  if (!entries.empty() && core.propose_batch(entries) != raft::ProposeResult::ok) {
+    // Refused while leadership is handed over or lost: each waits for the
+    // (new) leader like any proposal made without one.
+    for (const auto& bytes : entries) {
+      if (auto p = protocol::decode_proposal(bytes)) st.held_proposals.push_back(*p);
+    }
+  }
+  if (!reads.empty() && !core.read_index_batch(reads)) {
+    st.held_reads.insert(st.held_reads.end(), reads.begin(), reads.end());
+  }
+}
+
 void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) {
   if (self->state.args.transport) {
     self->send(self->state.args.transport, frame_atom::value, to, static_cast<std::uint8_t>(kind), std::move(bytes));
@@ -55,8 +82,8 @@ void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
     return;
   }
   if (core.role() == raft::Role::leader) {
-    // Refused only while leadership is being handed over: wait for the new leader.
-    if (core.propose(protocol::encode(p)) != raft::ProposeResult::ok) st.held_proposals.push_back(p);
+    st.batched_entries.push_back(protocol::encode(p));
+    schedule_flush(self);
   } else {
     send_frame(self, core.leader(), PeerFrame::proposal, protocol::encode(p));
   }
@@ -67,7 +94,8 @@ void request_read_index(Self* self, std::uint64_t ctx) {
   auto& st = self->state;
   auto& core = *st.args.core;
   if (core.role() == raft::Role::leader) {
-    core.read_index(ctx);
+    st.batched_reads.push_back(ctx);
+    schedule_flush(self);
   } else if (core.leader() != 0) {
     send_frame(self, core.leader(), PeerFrame::read_request, pack(ctx));
   } else {
@@ -331,6 +359,10 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         process_ready(self);
         self->delayed_send(self, std::chrono::milliseconds(st.args.tick_ms), tick_atom::value);
       },
+      [=](flush_atom) {
+        flush(self);
+        process_ready(self);
+      },
       [=](propose_atom, const ProposalRequestPtr& req) {
         auto& st = self->state;
         if (st.waiting.size() >= limits::pending_proposals_max) {
@@ -351,13 +383,17 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
           case PeerFrame::proposal:
             // A follower's client write: only a leader takes it; otherwise the
             // follower's session times out and the client retries.
-            if (core.role() == raft::Role::leader && protocol::decode_proposal(bytes)) core.propose(bytes);
+            if (core.role() == raft::Role::leader && protocol::decode_proposal(bytes)) {
+              st.batched_entries.push_back(bytes);
+              schedule_flush(self);
+            }
             break;
           case PeerFrame::read_request:
             if (auto t = unpack<std::tuple<std::uint64_t>>(bytes); t && core.role() == raft::Role::leader) {
               const auto ctx = st.next_id++;
               st.remote_reads[ctx] = {from, std::get<0>(*t)};
-              core.read_index(ctx);
+              st.batched_reads.push_back(ctx);
+              schedule_flush(self);
             }
             break;
           case PeerFrame::snapshot_chunk:

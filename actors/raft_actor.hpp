@@ -55,6 +55,12 @@ struct RaftActorState {
     std::uint64_t expires_at_tick = 0;
   };
   std::map<std::uint64_t, Waiter> waiting;  // by proposal id (this member's)
+  // What a leader receives in one burst of its mailbox goes to the core at the
+  // burst's end (a flush message queued behind it): encoded entries in one
+  // append per follower, read contexts in one heartbeat round.
+  std::vector<std::string> batched_entries;
+  std::vector<std::uint64_t> batched_reads;
+  bool flush_scheduled = false;
   struct PendingRead {
     caf::response_promise promise;
     std::uint64_t expires_at_tick = 0;

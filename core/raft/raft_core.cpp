@@ -193,20 +193,34 @@ ProposeResult RaftCore::propose(std::string data, EntryType type) {
   return ProposeResult::ok;
 }
 
-bool RaftCore::read_index(std::uint64_t context) {
+ProposeResult RaftCore::propose_batch(std::vector<std::string> datas) {
+  if (role_ != Role::leader || transferee_ != 0) return ProposeResult::not_leader;
+  if (datas.empty()) return ProposeResult::ok;
+  for (auto& d : datas) log_.push_back(Entry{term_, last_index() + 1, EntryType::normal, std::move(d)});
+  broadcast_append();
+  return ProposeResult::ok;
+}
+
+bool RaftCore::read_index(std::uint64_t context) { return read_index_batch({context}); }
+
+bool RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
   if (role_ != Role::leader) return false;
-  if (term_at(commit_) != term_) {
-    // Until an entry of this term commits, this leader's commit index may be
-    // behind what earlier leaders committed.
-    reads_before_commit_.push_back(context);
-    return true;
+  bool round = false;
+  for (auto context : contexts) {
+    if (term_at(commit_) != term_) {
+      // Until an entry of this term commits, this leader's commit index may be
+      // behind what earlier leaders committed.
+      reads_before_commit_.push_back(context);
+    } else if (quorum() == 1) {
+      read_states_.push_back(ReadState{context, commit_});
+    } else {
+      pending_reads_.push_back(PendingRead{context, commit_, {config_.id}});
+      round = true;
+    }
   }
-  if (quorum() == 1) {
-    read_states_.push_back(ReadState{context, commit_});
-    return true;
-  }
-  pending_reads_.push_back(PendingRead{context, commit_, {config_.id}});
-  broadcast_heartbeat(context);
+  // One heartbeat carrying the last context: its acks confirm every read
+  // before it too.
+  if (round) broadcast_heartbeat(pending_reads_.back().context);
   return true;
 }
 

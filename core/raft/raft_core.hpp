@@ -55,6 +55,9 @@ class RaftCore {
   void campaign();
   // Appends a new entry if this node leads; the entry's index is last_index().
   ProposeResult propose(std::string data, EntryType type = EntryType::normal);
+  // Several normal entries at once, appended in order and sent to each
+  // follower in one append rather than one append each.
+  ProposeResult propose_batch(std::vector<std::string> datas);
   // A message from a peer. Messages from nodes outside the configuration are
   // ignored.
   void step(const Message& m);
@@ -62,6 +65,8 @@ class RaftCore {
   // out of a later Ready once a quorum confirmed this node still leads.
   // Returns false if this node does not lead.
   bool read_index(std::uint64_t context);
+  // Several read points at once, confirmed by a single heartbeat round.
+  bool read_index_batch(const std::vector<std::uint64_t>& contexts);
 
   bool has_ready() const;
   Ready ready();

@@ -178,6 +178,40 @@ TEST_CASE("ReadIndex: a read point comes out only after a quorum confirmed the l
   CHECK_FALSE(net[2].read_index(9));
 }
 
+TEST_CASE("a batch of proposals goes out in one append per follower, a batch of reads in one heartbeat round",
+          "[raft][cluster][batch]") {
+  Net net(3);
+  net[1].campaign();
+  net.settle();
+  net.tick_all(2);
+  REQUIRE(net.leader() == 1);
+  REQUIRE(net[1].propose_batch({"a", "b", "c"}) == ProposeResult::ok);
+  REQUIRE(net[1].read_index_batch({21, 22, 23}));
+  net.flush();
+  std::map<NodeId, int> appends, heartbeats;
+  for (const auto& m : net.wire) {
+    if (m.type == Message::Type::append) {
+      ++appends[m.to];
+      CHECK(m.entries.size() == 3);
+    }
+    if (m.type == Message::Type::heartbeat) ++heartbeats[m.to];
+  }
+  CHECK(appends == std::map<NodeId, int>{{2, 1}, {3, 1}});
+  CHECK(heartbeats == std::map<NodeId, int>{{2, 1}, {3, 1}});
+  net.settle();
+  net.tick_all(2);
+  for (NodeId id : {1, 2, 3}) {
+    INFO("member " << id);
+    REQUIRE(net.applied[id].size() >= 3);
+    CHECK(net.applied[id][net.applied[id].size() - 3].data == "a");
+    CHECK(net.applied[id].back().data == "c");
+  }
+  REQUIRE(net.reads[1].size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(net.reads[1][i].context == 21 + i);
+  CHECK(net[2].propose_batch({"x"}) == ProposeResult::not_leader);
+  CHECK_FALSE(net[2].read_index_batch({24}));
+}
+
 TEST_CASE("a new leader serves reads only once an entry of its term committed", "[raft][cluster][read]") {
   Net net(3);
   net[1].campaign();
