@@ -1,5 +1,6 @@
 // acord's entry point: flags, the node, the client port, and a clean stop on
 // SIGINT/SIGTERM. A bad flag or data directory is a one-line error, exit 1.
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
@@ -31,6 +32,10 @@ int fail(const std::string& why) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian builds abseil with its lock-order (deadlock) tracking on: a graph
+  // update on every gRPC mutex acquisition, a few per cent of a busy server's
+  // CPU. That is a debugging aid, not a safety net; off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   acord::server::Flags flags;
   std::string message;
   switch (acord::server::parse_flags(argc, argv, flags, message)) {

@@ -5,6 +5,7 @@
 //   acord-bench [--endpoints a,b] [--conns N] [--clients N] [--total N | --duration S] [--json] WORKLOAD [flags]
 //   workloads: put, range, txn-put, watch, lease-keepalive
 #include <CLI/CLI.hpp>
+#include <absl/synchronization/mutex.h>
 
 #include <cstdio>
 
@@ -13,6 +14,9 @@
 using namespace acord::bench;
 
 int main(int argc, char** argv) {
+  // As in the server (server/main.cpp): Debian's abseil tracks lock order on
+  // every mutex acquisition; a load generator has no use for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"acord-bench: load for any etcd v3 endpoint (acord or etcd)"};
   app.require_subcommand(1);
   app.fallthrough();  // the shared flags may come after the workload too

@@ -67,14 +67,16 @@ void MvccStore::begin_write() {
   write_events_.clear();
 }
 
-void MvccStore::append(const std::string& key, Version v) {
+void MvccStore::append(const std::string& key, Version v) { append(index_.try_emplace(key).first, std::move(v)); }
+
+void MvccStore::append(Index::iterator at, Version v) {
   Record rec;
   rec.revision = v.revision;
   rec.tombstone = v.tombstone;
-  rec.kv = to_kv(key, v);
+  rec.kv = to_kv(at->first, v);
   mirror_ops_.push_back(MirrorOp{false, std::move(rec)});
-  size_bytes_ += cost(key, v.value);
-  index_[key].push_back(std::move(v));
+  size_bytes_ += cost(at->first, v.value);
+  at->second.push_back(std::move(v));
 }
 
 KeyValue MvccStore::put(std::string_view key, std::string_view value, std::int64_t lease) {
@@ -87,16 +89,17 @@ KeyValue MvccStore::put(std::string_view key, std::string_view value, std::int64
   v.create_revision = main;
   v.version = 1;
   std::optional<KeyValue> prev;
-  auto it = index_.find(key);
-  if (it != index_.end() && !it->second.empty() && !it->second.back().tombstone) {
+  // One lookup: the key's history, found or made.
+  auto it = index_.lower_bound(key);
+  if (it == index_.end() || it->first != key) it = index_.emplace_hint(it, std::string(key), History{});
+  if (!it->second.empty() && !it->second.back().tombstone) {
     const Version& last = it->second.back();
     prev = to_kv(it->first, last);
     v.create_revision = last.create_revision;
     v.version = last.version + 1;
   }
-  const std::string k(key);
-  KeyValue kv = to_kv(k, v);
-  append(k, std::move(v));
+  KeyValue kv = to_kv(it->first, v);
+  append(it, std::move(v));
   write_events_.push_back(Event{Event::Type::put, kv, std::move(prev)});
   return kv;
 }

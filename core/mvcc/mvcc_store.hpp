@@ -6,6 +6,8 @@
 //
 // Pure logic: no I/O. Each change is also recorded as a MirrorOp, which the
 // node writes to RocksDB, and restore() rebuilds the store from those records.
+#include <absl/container/btree_map.h>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -129,7 +131,11 @@ class MvccStore {
     std::int64_t lease = 0;
   };
   using History = std::vector<Version>;  // oldest first
-  using Index = std::map<std::string, History, std::less<>>;
+  // A B-tree: a lookup among a million keys touches a few wide nodes rather
+  // than twenty scattered ones (std::map's lookups were cache misses enough to
+  // be the store's hottest spot), and it keeps no node header per key.
+  // Inserts and erases move values: no reference into it is kept across one.
+  using Index = absl::btree_map<std::string, History, std::less<>>;
 
   // The newest version of a history at or below `revision`, or nullptr.
   static const Version* visible_at(const History& h, std::int64_t revision);
@@ -137,6 +143,7 @@ class MvccStore {
   template <class F>
   void for_each_in_range(std::string_view key, std::string_view end, F&& f) const;
   void append(const std::string& key, Version v);
+  void append(Index::iterator at, Version v);
   static std::int64_t cost(std::string_view key, std::string_view value);
 
   Index index_;
