@@ -104,7 +104,11 @@ class StreamReactor final : public grpc::ServerBidiReactor<Request, Response> {
    private:
     void start_next() {
       writing_ = true;
-      reactor_->StartWrite(static_cast<const Response*>(queue_.front().get()));
+      // More waiting behind this one: gRPC may hold it back and send it with
+      // them (the last of a burst goes without the hint and flushes them all).
+      grpc::WriteOptions options;
+      if (queue_.size() > 1) options.set_buffer_hint();
+      reactor_->StartWrite(static_cast<const Response*>(queue_.front().get()), options);
     }
     void finish() {
       if (finished_) return;
