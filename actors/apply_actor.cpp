@@ -114,7 +114,7 @@ ResultPtr apply_proposal(ApplyActorState& st, const protocol::Proposal& p) {
 
 // Reads are a Range, or a Txn that writes nothing (etcd serves both without
 // going through the log).
-void serve_read(ApplyActorState& st, const ReadRequest& r, caf::response_promise& rp) {
+void serve_read(ApplyActorState& st, const ReadRequest& r) {
   auto result = std::make_shared<Result>();
   ResponseHeader* header = nullptr;
   if (auto* txn = dynamic_cast<const TxnRequest*>(r.request.get())) {
@@ -129,13 +129,21 @@ void serve_read(ApplyActorState& st, const ReadRequest& r, caf::response_promise
     result->response = resp;
   }
   fill_header(st, header);
-  rp.deliver(ResultPtr(result));
+  r.reply.deliver(0, ResultPtr(result));
+}
+
+// While reads wait, look for expired ones every so often.
+void arm_read_expiry(Self* self) {
+  auto& st = self->state;
+  if (st.read_expiry_armed || st.held_reads.empty()) return;
+  st.read_expiry_armed = true;
+  self->delayed_send(self, std::chrono::milliseconds(limits::read_expiry_check_ms), expire_reads_atom::value);
 }
 
 // Reads waiting for an applied index this node has now reached.
 void serve_held_reads(ApplyActorState& st) {
   auto end = st.held_reads.upper_bound(st.state.applied_index);
-  for (auto it = st.held_reads.begin(); it != end; ++it) serve_read(st, *it->second.first, it->second.second);
+  for (auto it = st.held_reads.begin(); it != end; ++it) serve_read(st, *it->second);
   st.held_reads.erase(st.held_reads.begin(), end);
 }
 
@@ -296,15 +304,28 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         });
         return rp;
       },
-      [=](read_atom, const ReadRequestPtr& r) -> caf::result<ResultPtr> {
+      [=](read_atom, const ReadRequestPtr& r) {
         auto& st = self->state;
-        auto rp = self->make_response_promise();
         if (r->read_index <= st.state.applied_index) {
-          serve_read(st, *r, rp);
-        } else {
-          st.held_reads.emplace(r->read_index, std::make_pair(r, rp));
+          serve_read(st, *r);
+          return;
         }
-        return rp;
+        st.held_reads.emplace(r->read_index, r);
+        arm_read_expiry(self);
+      },
+      [=](expire_reads_atom) {
+        auto& st = self->state;
+        st.read_expiry_armed = false;
+        const auto now = monotonic_ms();
+        for (auto it = st.held_reads.begin(); it != st.held_reads.end();) {
+          if (it->second->expires_at_ms > now) {
+            ++it;
+            continue;
+          }
+          it->second->reply.deliver(0, std::make_shared<Result>(Result{errors::timeout(), nullptr}));
+          it = st.held_reads.erase(it);
+        }
+        arm_read_expiry(self);
       },
       [=](lease_atom, std::uint8_t query, std::int64_t id, bool with_keys) {
         // Asked of the leader: renew a lease (a keep-alive), or its time to live.

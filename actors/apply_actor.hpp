@@ -42,7 +42,10 @@ struct ApplyActorState {
   caf::actor storage, raft;
   raft::Index last_trim = 0;
   std::uint64_t snapshot_count = 0;
-  std::multimap<raft::Index, std::pair<ReadRequestPtr, caf::response_promise>> held_reads;
+  // Reads waiting for this node to apply their read index; a timer (armed
+  // while any wait) answers those past their deadline.
+  std::multimap<raft::Index, ReadRequestPtr> held_reads;
+  bool read_expiry_armed = false;
   static inline const char* name = "apply";
 };
 

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,7 @@ namespace acord::actors {
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using propose_atom = caf::atom_constant<caf::atom("propose")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using expire_reads_atom = caf::atom_constant<caf::atom("expreads")>;
 using result_atom = caf::atom_constant<caf::atom("result")>;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
@@ -163,8 +165,17 @@ using CommittedBatchPtr = std::shared_ptr<const CommittedBatch>;
 struct ReadRequest {
   std::shared_ptr<const google::protobuf::Message> request;  // etcdserverpb.RangeRequest
   raft::Index read_index = 0;
+  ReplyTo reply;                 // gets the result (id 0)
+  std::int64_t expires_at_ms = 0;  // monotonic: "request timed out" if not applied that far by then
 };
 using ReadRequestPtr = std::shared_ptr<const ReadRequest>;
+
+// Whoever waits for a read point (ReadIndex): called once by the raft actor,
+// with the index, or with nothing when none came before the deadline.
+struct ReadIndexWaiter {
+  std::function<void(std::optional<raft::Index>)> done;
+};
+using ReadIndexWaiterPtr = std::shared_ptr<const ReadIndexWaiter>;
 
 // A request read from a client stream (owned by the receiving session).
 using StreamMessagePtr = std::shared_ptr<google::protobuf::Message>;
@@ -231,6 +242,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ProposalRequestPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ResultPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::CommittedBatchPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ReadRequestPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ReadIndexWaiterPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::RaftStatus)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::LeaseIdsPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::StreamMessagePtr)

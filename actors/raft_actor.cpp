@@ -163,7 +163,7 @@ void deliver_read_states(Self* self, const std::vector<raft::ReadState>& states)
   auto& st = self->state;
   for (const auto& rs : states) {
     if (auto it = st.reads.find(rs.context); it != st.reads.end()) {
-      it->second.promise.deliver(rs.index);
+      it->second.waiter->done(rs.index);
       st.reads.erase(it);
     } else if (auto r = st.remote_reads.find(rs.context); r != st.remote_reads.end()) {
       send_frame(self, r->second.first, PeerFrame::read_response, pack(r->second.second, rs.index));
@@ -314,7 +314,7 @@ void expire(Self* self) {
       ++it;
       continue;
     }
-    it->second.promise.deliver(caf::make_error(caf::sec::request_timeout));
+    it->second.waiter->done(std::nullopt);
     it = st.reads.erase(it);
   }
   for (auto it = st.lease_queries.begin(); it != st.lease_queries.end();) {
@@ -441,17 +441,15 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         }
         process_ready(self);
       },
-      [=](readidx_atom) -> caf::result<raft::Index> {
+      [=](readidx_atom, const ReadIndexWaiterPtr& waiter) {
         // ReadIndex (§6.4): the leader confirms it still leads with a quorum
-        // round; a follower asks the leader. The session then waits until its
+        // round; a follower asks the leader. The reader then waits until its
         // own node has applied that index.
         auto& st = self->state;
         const auto ctx = st.next_id++;
-        auto rp = self->make_response_promise();
-        st.reads[ctx] = RaftActorState::PendingRead{rp, st.ticks + timeout_ticks(st)};
+        st.reads[ctx] = RaftActorState::PendingRead{waiter, st.ticks + timeout_ticks(st)};
         request_read_index(self, ctx);
         process_ready(self);
-        return rp;
       },
       [=](lease_atom, std::uint8_t query, std::int64_t id, bool keys) -> caf::result<ResultPtr> {
         // Only the leader knows when a lease expires: it answers keep-alives

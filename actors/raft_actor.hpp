@@ -62,7 +62,7 @@ struct RaftActorState {
   std::vector<std::uint64_t> batched_reads;
   bool flush_scheduled = false;
   struct PendingRead {
-    caf::response_promise promise;
+    ReadIndexWaiterPtr waiter;
     std::uint64_t expires_at_tick = 0;
   };
   std::map<std::uint64_t, PendingRead> reads;  // by read context

@@ -1,5 +1,7 @@
 #include "actors/session_actor.hpp"
 
+#include "actors/clock.hpp"
+
 #include "core/kv/kv_applier.hpp"
 #include "core/kv/request_checks.hpp"
 #include "core/limits.hpp"
@@ -51,7 +53,9 @@ void propose(const Ctx& ctx, const CallPtr& call, protocol::ProposalKind kind, s
   caf::anon_send(ctx->raft, propose_atom::value, ProposalRequestPtr(req));
 }
 
-void read(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, raft::Index index) {
+// The apply actor answers the read once it has applied `index` (or "request
+// timed out" when it has not by the deadline).
+void read(const Ctx& ctx, const CallPtr& call, raft::Index index) {
   auto rr = std::make_shared<ReadRequest>();
   // A copy: a read still held by the apply actor may outlive this call (after
   // its deadline), and the call's request goes away with the call.
@@ -59,26 +63,32 @@ void read(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, raf
   copy->CopyFrom(*call->request);
   rr->request = std::move(copy);
   rr->read_index = index;
-  self->request(ctx->apply, std::chrono::milliseconds(limits::request_timeout_ms), read_atom::value,
-                ReadRequestPtr(rr))
-      .then([=](const ResultPtr& r) { finish_with(self, call, r); },
-            [=](caf::error&) { finish(self, call, errors::timeout()); });
+  rr->expires_at_ms = monotonic_ms() + limits::request_timeout_ms;
+  rr->reply = ReplyTo([call](const ResultPtr& r) { answer(call, r); });
+  caf::anon_send(ctx->apply, read_atom::value, ReadRequestPtr(rr));
 }
 
 // A read is linearizable unless the client asked for a serializable one: it
 // waits for ReadIndex (the commit index, confirmed by the leader) to be applied.
-caf::behavior linearizable_read(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call, bool serializable) {
+// Like a write, it needs no actor of its own: the raft actor calls back with
+// the read index, the apply actor answers.
+void linearizable_read(const Ctx& ctx, const CallPtr& call, bool serializable) {
 #ifdef ACORD_MUTANT_STALE_READS
   serializable = true;  // the deliberate bug of a mutant build: no ReadIndex
 #endif
   if (serializable) {
-    read(self, ctx, call, 0);
-  } else {
-    self->request(ctx->raft, std::chrono::milliseconds(limits::request_timeout_ms), readidx_atom::value)
-        .then([=](raft::Index index) { read(self, ctx, call, index); },
-              [=](caf::error&) { finish(self, call, errors::no_leader()); });
+    read(ctx, call, 0);
+    return;
   }
-  return waiting();
+  auto waiter = std::make_shared<ReadIndexWaiter>();
+  waiter->done = [ctx, call](std::optional<raft::Index> index) {
+    if (index) {
+      read(ctx, call, *index);
+    } else {
+      call->finish(errors::no_leader());
+    }
+  };
+  caf::anon_send(ctx->raft, readidx_atom::value, ReadIndexWaiterPtr(waiter));
 }
 
 // etcd treats a read-only txn as serializable only if every op of both
@@ -171,6 +181,11 @@ bool handled_without_session(const Ctx& ctx, const CallPtr& call) {
     return e.ok();
   };
   switch (call->kind) {
+    case CallKind::range: {
+      const auto& range = static_cast<const RangeRequest&>(req);
+      if (checked(kv::check_range(range))) linearizable_read(ctx, call, range.serializable());
+      return true;
+    }
     case CallKind::put:
       if (checked(kv::check_put(static_cast<const PutRequest&>(req)))) {
         propose(ctx, call, protocol::ProposalKind::put);
@@ -184,8 +199,11 @@ bool handled_without_session(const Ctx& ctx, const CallPtr& call) {
     case CallKind::txn: {
       const auto& txn = static_cast<const TxnRequest&>(req);
       if (!checked(kv::check_txn(txn, ctx->max_txn_ops))) return true;
-      if (kv::txn_is_read_only(txn)) return false;  // a read: the session waits for ReadIndex
-      propose(ctx, call, protocol::ProposalKind::txn);
+      if (kv::txn_is_read_only(txn)) {
+        linearizable_read(ctx, call, txn_serializable(txn));
+      } else {
+        propose(ctx, call, protocol::ProposalKind::txn);
+      }
       return true;
     }
     case CallKind::compact:
@@ -214,11 +232,6 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
   };
   const auto& req = *call->request;
   switch (call->kind) {
-    case CallKind::range:
-      if (auto e = kv::check_range(static_cast<const RangeRequest&>(req)); !e.ok()) return reject(e);
-      return linearizable_read(self, ctx, call, static_cast<const RangeRequest&>(req).serializable());
-    case CallKind::txn:  // read-only: handled_without_session took the writes
-      return linearizable_read(self, ctx, call, txn_serializable(static_cast<const TxnRequest&>(req)));
     case CallKind::status:
       status(self, ctx, call);
       return waiting();
@@ -248,7 +261,7 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
     case CallKind::alarm:  // GET (handled_without_session took the others)
       alarm_list(self, ctx, call);
       return waiting();
-    default:  // writes: handled_without_session took them
+    default:  // reads and writes: handled_without_session took them
       return reject(ApiError{StatusCode::internal, "unhandled call"});
   }
 }

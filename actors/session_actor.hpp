@@ -1,9 +1,11 @@
 #pragma once
-// A client session: one actor per client stream (a unary gRPC call is one
-// HTTP/2 stream). It checks the request against etcd's rules and limits, routes
-// it (writes: proposed through Raft; linearizable reads: ReadIndex, then the
-// apply actor; serializable reads: the apply actor directly), waits with a
-// deadline, answers through the call's callback, and ends.
+// A unary client request, on its way: checked against etcd's rules and limits
+// and routed (writes: proposed through Raft; linearizable reads: ReadIndex,
+// then the apply actor; serializable reads: the apply actor directly) from
+// the caller's thread, answered by the actor that has the outcome. Only the
+// requests that need several answers put together (status, member list,
+// leases, alarms, leadership transfer) get a session actor of their own, which
+// waits with a deadline, answers through the call's callback, and ends.
 #include <atomic>
 #include <caf/all.hpp>
 #include <string>
@@ -28,12 +30,12 @@ struct SessionContext {
   std::atomic<std::uint64_t> next_lease_suffix{1};
 };
 
-// Writes (and requests that fail their checks) need no session: they are
-// checked and proposed on the caller's thread and answered by the actor that
+// Reads, writes and requests that fail their checks need no session: they
+// are checked and sent on the caller's thread and answered by the actor that
 // has their outcome. Returns false for a call that needs a session_actor.
 bool handled_without_session(const std::shared_ptr<SessionContext>& ctx, const CallPtr& call);
 
-// Reads and the rest: waits for ReadIndex or the actors' answers.
+// The rest: waits for the actors' answers.
 caf::behavior session_actor(caf::event_based_actor* self, std::shared_ptr<SessionContext> ctx, CallPtr call);
 
 }  // namespace acord::actors

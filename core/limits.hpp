@@ -30,6 +30,10 @@ inline constexpr std::uint64_t pending_proposals_max = 5000;
 // How long a request waits for its proposal to be applied before the client
 // gets "etcdserver: request timed out" (etcd: 5 s default request timeout + 2 s).
 inline constexpr int request_timeout_ms = 7000;
+// How often a member looks for reads that waited past that for it to apply
+// their read index (a member cut off after it got one).
+inline constexpr int read_expiry_check_ms = 1000;
+static_assert(read_expiry_check_ms < request_timeout_ms);
 
 // Raft log entries kept behind the durably applied index once the log is
 // trimmed, so a lagging follower can still catch up from the log (etcd:

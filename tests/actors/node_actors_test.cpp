@@ -6,6 +6,7 @@
 #include <caf/test/dsl.hpp>
 #include <caf/test/unit_test_impl.hpp>
 
+#include "actors/clock.hpp"
 #include "actors/node_wiring.hpp"
 #include "actors/stream_sessions.hpp"
 #include "core/limits.hpp"
@@ -230,6 +231,31 @@ CAF_TEST(a linearizable read sees every acknowledged write) {
   CAF_CHECK_EQUAL(got.header().revision(), 6);
   auto serial = get("k4", true);
   CAF_CHECK_EQUAL(serial.kvs_size(), 1);
+}
+
+CAF_TEST(a read waiting for an index its member has not applied gets request timed out at its deadline) {
+  // A member cut off just after it learned a read index may never apply that
+  // far; its reader must still be answered.
+  put("k", "v");
+  std::vector<ApiError> answers;
+  auto held = [&](std::int64_t expires_at_ms) {
+    auto rr = std::make_shared<ReadRequest>();
+    auto q = std::make_shared<etcdserverpb::RangeRequest>();
+    q->set_key("k");
+    rr->request = q;
+    rr->read_index = 1000000;  // far beyond the log
+    rr->expires_at_ms = expires_at_ms;
+    rr->reply = ReplyTo([&](const ResultPtr& r) { answers.push_back(r->error); });
+    caf::anon_send(node.apply, read_atom::value, ReadRequestPtr(rr));
+  };
+  held(monotonic_ms() - 1);                      // past its deadline
+  held(monotonic_ms() + 3600 * 1000);            // an hour to go
+  drain();
+  CAF_CHECK(answers.empty());  // nothing answers a held read before the expiry timer
+  sched.trigger_timeouts();
+  drain();
+  CAF_REQUIRE_EQUAL(answers.size(), 1u);
+  CAF_CHECK(answers[0] == errors::timeout());
 }
 
 CAF_TEST(a rejected request never reaches the log) {
