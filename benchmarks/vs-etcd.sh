@@ -6,9 +6,11 @@
 # and peak memory come from /proc. Prints a table and, last, one line of
 # ratios, each acord ÷ etcd:
 #   ratios put_qps=X range_qps=Y txn_qps=.. watch_events_per_s=Z lease_keepalive_qps=.. put_p99=.. rss=W
-#          cpu_per_op=.. mem_per_million_keys=..
+#          cpu_per_op=.. watch_cpu_per_event=.. mem_per_million_keys=..
 # (rss: the highest peak of any workload, summed over the members; cpu_per_op:
-# the put workload's members' CPU time per put.)
+# the put workload's members' CPU time per put; mem_per_million_keys: the
+# members' memory growth while a million 256-byte keys are put, or 100,000
+# scaled up with --quick.)
 #
 #   benchmarks/vs-etcd.sh [--quick] [--members 1|3] [--out DIR] [--sweep]
 #     --quick   shorter runs and a 100k-key memory fill (under 5 minutes)
@@ -39,17 +41,25 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 source benchmarks/lib.sh
 
-if ((quick)); then seconds=6 fill_keys=100000 watch_puts=3000; else seconds=15 fill_keys=1000000 watch_puts=10000; fi
+# Writes and reads run a fixed number of requests (the same work, and so the
+# same data, for both servers: their memory compares); keep-alives run for a
+# fixed time (they add no data).
+if ((quick)); then
+  seconds=6 puts=100000 ranges=100000 txns=30000 fill_keys=100000 watch_puts=5000
+else
+  seconds=15 puts=300000 ranges=300000 txns=60000 fill_keys=1000000 watch_puts=20000
+fi
 conns=$((members * 4))
 bench=(build/benchmarks/acord-bench --conns "$conns" --json --no-progress)
 hz=$(getconf CLK_TCK)
 
 # name: the acord-bench arguments of each workload (endpoints added per run).
 declare -A workload=(
-  [put]="--clients 256 --total 0 --duration $seconds --key-space-size 100000 --val-size 256 put"
-  [range]="--clients 256 --total 0 --duration $seconds --key-space-size 10000 --val-size 256 range"
-  [txn]="--clients 256 --total 0 --duration $seconds --key-space-size 100000 --val-size 256 txn-put --txn-ops 4"
-  [watch]="--clients 32 --total $watch_puts --val-size 64 watch --watchers 10000 --streams 100 --watched-keys 100"
+  [put]="--clients 256 --total $puts --key-space-size 100000 --val-size 256 put"
+  [range]="--clients 256 --total $ranges --key-space-size 10000 --val-size 256 range"
+  [txn]="--clients 256 --total $txns --key-space-size 100000 --val-size 256 txn-put --txn-ops 4"
+  # 128 writers: enough puts that delivering the events, not the puts' fsyncs, sets the pace.
+  [watch]="--clients 128 --total $watch_puts --val-size 64 watch --watchers 10000 --streams 100 --watched-keys 100"
   [lease_keepalive]="--clients 100 --total 0 --duration $seconds lease-keepalive --leases 10000"
 )
 order=(put range txn watch lease_keepalive)
@@ -146,4 +156,5 @@ echo "ratios put_qps=$(r put ops_per_s) range_qps=$(r range ops_per_s) txn_qps=$
   "watch_events_per_s=$(r watch ops_per_s) lease_keepalive_qps=$(r lease_keepalive ops_per_s)" \
   "put_p99=$(r put p99_ms) rss=$(ratio "$(max_peak acord)" "$(max_peak etcd)")" \
   "cpu_per_op=$(ratio "${cpu_us[acord.put]}" "${cpu_us[etcd.put]}")" \
+  "watch_cpu_per_event=$(ratio "${cpu_us[acord.watch]}" "${cpu_us[etcd.watch]}")" \
   "mem_per_million_keys=$(ratio "${mem_per_million[acord]}" "${mem_per_million[etcd]}")"

@@ -35,6 +35,10 @@ inline constexpr int request_timeout_ms = 7000;
 inline constexpr int read_expiry_check_ms = 1000;
 static_assert(read_expiry_check_ms < request_timeout_ms);
 
+// RocksDB memtables of all column families together, bytes (a member's
+// recent writes before they are flushed to sorted files).
+inline constexpr std::size_t rocksdb_memtables_bytes = 16u << 20;
+
 // Raft log entries kept behind the durably applied index once the log is
 // trimmed, so a lagging follower can still catch up from the log (etcd:
 // SnapshotCatchUpEntries). Never more than --snapshot-count.

@@ -10,6 +10,7 @@ packages=(
   libcli11-dev
   etcd-client   # etcdctl: our first client and the tests' driver
   etcd-server   # the real etcd: the tests' oracle and the benchmarks' baseline
+  gnuplot-nox   # benchmarks/vs-etcd.sh --sweep plots latency against throughput
 )
 
 missing=()

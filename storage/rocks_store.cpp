@@ -6,6 +6,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include "core/limits.hpp"
+
 namespace acord::storage {
 namespace {
 enum Cf { raft_log = 0, raft_state = 1, mvcc_cf = 2, meta = 3, lease_cf = 4 };
@@ -25,10 +27,14 @@ std::unique_ptr<RocksStore> RocksStore::open(const std::string& dir, std::string
   // Memory: RocksDB's defaults (64 MiB memtables per column family, a block
   // cache per family) would triple a small node's footprint. The families
   // share one small cache: reads are served from the in-memory MVCC store.
+  // All families' memtables together stay under one budget (the log's and the
+  // MVCC records' would otherwise each fill their own, holding every recent
+  // value twice more beside the MVCC store's copy); a full budget flushes.
+  options.db_write_buffer_size = limits::rocksdb_memtables_bytes;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(8 << 20);
   rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = 16 << 20;
+  cf_options.write_buffer_size = limits::rocksdb_memtables_bytes / 2;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
