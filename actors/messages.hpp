@@ -75,7 +75,7 @@ using term_atom = caf::atom_constant<caf::atom("term")>;
 // What a frame between members carries.
 enum class PeerFrame : std::uint8_t {
   raft = 1,           // a raft::Message (protocol/raft_wire)
-  proposal = 2,       // a follower's proposal for the leader (protocol/proposal)
+  proposals = 2,      // a follower's proposals for the leader: msgpack [[protocol/proposal bytes, ...]]
   read_request = 3,   // a follower asks the leader for a read index: msgpack [context]
   read_response = 4,  // the leader's answer: msgpack [context, index]
   snapshot_chunk = 5, // part of a snapshot: msgpack [index, term, offset, total size, bytes]

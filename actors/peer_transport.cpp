@@ -80,7 +80,7 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
           return;
         }
         if (kind != static_cast<std::uint8_t>(PeerFrame::raft)) {
-          if (kind < static_cast<std::uint8_t>(PeerFrame::proposal) ||
+          if (kind < static_cast<std::uint8_t>(PeerFrame::raft) ||
               kind > static_cast<std::uint8_t>(PeerFrame::last)) {
             ++st.dropped_frames;
             return;

@@ -36,6 +36,7 @@ std::optional<Tuple> unpack(const std::string& bytes) {
 }
 
 void process_ready(Self* self);
+void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes);
 
 void schedule_flush(Self* self) {
   if (self->state.flush_scheduled) return;
@@ -50,8 +51,21 @@ void flush(Self* self) {
   st.flush_scheduled = false;
   auto entries = std::move(st.batched_entries);
   auto reads = std::move(st.batched_reads);
+  auto forwards = std::move(st.batched_forwards);
   st.batched_entries.clear();
   st.batched_reads.clear();
+  st.batched_forwards.clear();
+  if (!forwards.empty()) {
+    if (core.role() == raft::Role::leader) {
+      entries.insert(entries.end(), forwards.begin(), forwards.end());  // this member leads now
+    } else if (core.leader() != 0) {
+      send_frame(self, core.leader(), PeerFrame::proposals, pack(forwards));
+    } else {
+      for (const auto& bytes : forwards) {
+        if (auto p = protocol::decode_proposal(bytes)) st.held_proposals.push_back(*p);
+      }
+    }
+  }
   if (!entries.empty() && core.propose_batch(entries) != raft::ProposeResult::ok) {
     // Refused while leadership is handed over or lost: each waits for the
     // (new) leader like any proposal made without one.
@@ -85,7 +99,8 @@ void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
     st.batched_entries.push_back(protocol::encode(p));
     schedule_flush(self);
   } else {
-    send_frame(self, core.leader(), PeerFrame::proposal, protocol::encode(p));
+    st.batched_forwards.push_back(protocol::encode(p));
+    schedule_flush(self);
   }
 }
 
@@ -380,11 +395,13 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         auto& st = self->state;
         auto& core = *st.args.core;
         switch (static_cast<PeerFrame>(kind)) {
-          case PeerFrame::proposal:
+          case PeerFrame::proposals:
             // A follower's client write: only a leader takes it; otherwise the
             // follower's session times out and the client retries.
-            if (core.role() == raft::Role::leader && protocol::decode_proposal(bytes)) {
-              st.batched_entries.push_back(bytes);
+            if (auto t = unpack<std::tuple<std::vector<std::string>>>(bytes); t && core.role() == raft::Role::leader) {
+              for (auto& proposal : std::get<0>(*t)) {
+                if (protocol::decode_proposal(proposal)) st.batched_entries.push_back(std::move(proposal));
+              }
               schedule_flush(self);
             }
             break;

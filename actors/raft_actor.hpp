@@ -60,6 +60,8 @@ struct RaftActorState {
   // append per follower, read contexts in one heartbeat round.
   std::vector<std::string> batched_entries;
   std::vector<std::uint64_t> batched_reads;
+  // A follower's proposals for the leader, sent together at the burst's end.
+  std::vector<std::string> batched_forwards;
   bool flush_scheduled = false;
   struct PendingRead {
     ReadIndexWaiterPtr waiter;
