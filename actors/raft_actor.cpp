@@ -269,7 +269,7 @@ void process_ready(Self* self) {
       batch->term = core.term();
       for (const auto& e : rd->committed) {
         if (e.type != raft::EntryType::normal || e.data.empty() || st.waiting.empty()) continue;
-        auto p = protocol::decode_proposal(e.data);
+        auto p = protocol::peek_proposal_origin(e.data);
         if (!p || p->origin != st.args.self_id) continue;
         auto w = st.waiting.find(p->id);
         if (w == st.waiting.end()) continue;

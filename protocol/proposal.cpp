@@ -38,6 +38,39 @@ std::optional<Proposal> decode_proposal(const std::string& bytes) {
   return p;
 }
 
+namespace {
+// A msgpack unsigned integer at `at` (any of its widths), advancing `at`.
+std::optional<std::uint64_t> read_uint(const std::string& b, std::size_t& at) {
+  if (at >= b.size()) return std::nullopt;
+  const auto tag = static_cast<std::uint8_t>(b[at++]);
+  if (tag <= 0x7f) return tag;  // positive fixint
+  std::size_t width = 0;
+  switch (tag) {
+    case 0xcc: width = 1; break;
+    case 0xcd: width = 2; break;
+    case 0xce: width = 4; break;
+    case 0xcf: width = 8; break;
+    default: return std::nullopt;
+  }
+  if (b.size() - at < width) return std::nullopt;
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < width; ++i) v = (v << 8) | static_cast<std::uint8_t>(b[at++]);  // big-endian
+  return v;
+}
+}  // namespace
+
+std::optional<ProposalOrigin> peek_proposal_origin(const std::string& bytes) {
+  // encode() writes a 5-element array: version, origin, id, kind, payload.
+  if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != 0x95) return std::nullopt;
+  std::size_t at = 1;
+  const auto version = read_uint(bytes, at);
+  if (!version || *version != Proposal::current_version) return std::nullopt;
+  const auto origin = read_uint(bytes, at);
+  const auto id = origin ? read_uint(bytes, at) : std::nullopt;
+  if (!id) return std::nullopt;
+  return ProposalOrigin{*origin, *id};
+}
+
 std::string encode(const MemberAttributes& a) {
   return pack(std::make_tuple(a.version, a.member_id, a.name, a.client_urls));
 }

@@ -53,6 +53,14 @@ std::string encode(const MemberAttributes& a);
 std::string encode(const Membership& m);
 // Each decode returns nothing for malformed input or an unknown version.
 std::optional<Proposal> decode_proposal(const std::string& bytes);
+// Who proposed an entry and its id, read from the front of its bytes without
+// decoding (or copying) the payload: how a member finds the requests waiting
+// on the entries it commits. Nothing for another version or malformed bytes.
+struct ProposalOrigin {
+  std::uint64_t origin = 0;
+  std::uint64_t id = 0;
+};
+std::optional<ProposalOrigin> peek_proposal_origin(const std::string& bytes);
 std::optional<MemberAttributes> decode_member_attributes(const std::string& bytes);
 std::optional<Membership> decode_membership(const std::string& bytes);
 

@@ -25,6 +25,31 @@ TEST_CASE("a proposal round-trips and garbage or a foreign version is refused", 
   CHECK_FALSE(protocol::decode_proposal(protocol::encode(p)));
 }
 
+TEST_CASE("a proposal's origin and id are read from its front, whatever their width", "[protocol]") {
+  for (std::uint64_t v : {0ull, 1ull, 127ull, 128ull, 255ull, 256ull, 65535ull, 65536ull, 4294967295ull,
+                          4294967296ull, 18446744073709551615ull}) {
+    protocol::Proposal p;
+    p.origin = v;
+    p.id = v ^ 0x5555;
+    p.kind = protocol::ProposalKind::put;
+    p.payload = std::string(300, 'x');
+    auto peeked = protocol::peek_proposal_origin(protocol::encode(p));
+    INFO(v);
+    REQUIRE(peeked);
+    CHECK(peeked->origin == p.origin);
+    CHECK(peeked->id == p.id);
+  }
+  protocol::Proposal p;
+  p.origin = 70000;
+  p.id = 3;
+  const auto bytes = protocol::encode(p);
+  for (std::size_t n = 0; n < 8; ++n) CHECK_FALSE(protocol::peek_proposal_origin(bytes.substr(0, n)));  // cut short
+  auto other_version = bytes;
+  other_version[1] = 2;
+  CHECK_FALSE(protocol::peek_proposal_origin(other_version));
+  CHECK_FALSE(protocol::peek_proposal_origin("garbage"));
+}
+
 TEST_CASE("membership and member attributes round-trip", "[protocol]") {
   protocol::Membership m;
   m.cluster_id = 99;
