@@ -257,6 +257,15 @@ void receive_snapshot_chunk(Self* self, raft::NodeId from, const std::string& fr
       });
 }
 
+// The entries of a Ready, their bytes moved out rather than copied: advance()
+// needs only their indexes and terms, which stay.
+std::vector<raft::Entry> take_entries(std::vector<raft::Entry>& entries) {
+  std::vector<raft::Entry> out;
+  out.reserve(entries.size());
+  for (auto& e : entries) out.push_back(raft::Entry{e.term, e.index, e.type, std::move(e.data)});
+  return out;
+}
+
 void process_ready(Self* self) {
   auto& st = self->state;
   auto& core = *st.args.core;
@@ -276,7 +285,7 @@ void process_ready(Self* self) {
         batch->waiters.push_back({e.index, p->id, std::move(w->second.reply)});
         st.waiting.erase(w);
       }
-      batch->entries = rd->committed;
+      batch->entries = take_entries(rd->committed);
       self->send(st.args.apply, apply_atom::value, CommittedBatchPtr(batch));
     }
     deliver_read_states(self, rd->read_states);
@@ -288,7 +297,7 @@ void process_ready(Self* self) {
     }
     auto ws = std::make_shared<storage::WriteSet>();
     ws->hard_state = rd->hard_state;
-    ws->entries = rd->entries;
+    ws->entries = take_entries(rd->entries);
     ws->sync = true;  // Raft's promise: durable before it counts, and before anyone hears of it
     st.persisting = true;
     const bool same_term_and_vote =
