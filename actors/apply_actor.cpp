@@ -216,9 +216,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
           if (!p || !result || waiter->proposal_id != p->id || p->origin != st.identity.member_id) {
             // Another entry took this index (a leader change): the proposal
             // is lost, and its session must not wait forever.
-            auto lost = std::make_shared<Result>();
-            lost->error = errors::timeout();
-            answers.emplace_back(&*waiter, std::move(lost));
+            answers.emplace_back(&*waiter, result_of(errors::timeout()));
           } else {
             if (result->response && result->error.ok()) {
               // Every response message has its header as field "header".
@@ -322,7 +320,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
             ++it;
             continue;
           }
-          it->second->reply.deliver(0, std::make_shared<Result>(Result{errors::timeout(), nullptr}));
+          it->second->reply.deliver(0, result_of(errors::timeout()));
           it = st.held_reads.erase(it);
         }
         arm_read_expiry(self);

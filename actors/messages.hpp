@@ -110,6 +110,13 @@ struct Result {
 };
 using ResultPtr = std::shared_ptr<Result>;
 
+// A result that is only an error (or only a success without a response).
+inline ResultPtr result_of(ApiError e) {
+  auto r = std::make_shared<Result>();
+  r->error = std::move(e);
+  return r;
+}
+
 // Where a proposal's result goes: an actor, as (result_atom, id, ResultPtr);
 // or a callback, run by the actor that has the result. A unary call from the
 // front waits through a callback, so it needs no actor (and no scheduling

@@ -17,12 +17,6 @@ std::uint64_t timeout_ticks(const RaftActorState& st) {
   return static_cast<std::uint64_t>(limits::request_timeout_ms / std::max(1, st.args.tick_ms));
 }
 
-ResultPtr result_of(ApiError e) {
-  auto r = std::make_shared<Result>();
-  r->error = std::move(e);
-  return r;
-}
-
 void reply_error(const ReplyTo& to, std::uint64_t id, ApiError e) { to.deliver(id, result_of(std::move(e))); }
 
 template <class... Ts>
@@ -445,8 +439,7 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
               const auto& [ctx, code, message, body] = *t;
               auto it = st.lease_queries.find(ctx);
               if (it == st.lease_queries.end()) break;
-              auto r = std::make_shared<Result>();
-              r->error = ApiError{static_cast<StatusCode>(code), message};
+              auto r = result_of(ApiError{static_cast<StatusCode>(code), message});
               if (it->second.query == LeaseQuery::renew) {
                 r->response = std::make_shared<etcdserverpb::LeaseKeepAliveResponse>();
               } else {
