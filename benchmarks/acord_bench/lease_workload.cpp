@@ -11,8 +11,7 @@ namespace acord::bench {
 
 Summary run_lease_keepalive(const Common& c, const LeaseOptions& l) {
   const auto channels = connect(c);
-  std::vector<std::unique_ptr<etcdserverpb::Lease::Stub>> stubs;
-  for (const auto& ch : channels) stubs.push_back(etcdserverpb::Lease::NewStub(ch));
+  const auto stubs = stubs_of<etcdserverpb::Lease>(channels);
 
   // Grants, before the clock starts.
   std::vector<std::int64_t> ids(static_cast<std::size_t>(l.leases), 0);
@@ -41,23 +40,19 @@ Summary run_lease_keepalive(const Common& c, const LeaseOptions& l) {
   }
 
   Recorder recorder("lease-keepalive", c.progress);
-  std::atomic<long> issued{0}, expired{0};
-  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c.duration_s));
-  auto more = [&] {
-    if (c.total > 0 && issued.fetch_add(1) >= c.total) return false;
-    return c.duration_s <= 0 || Clock::now() < end;
-  };
+  std::atomic<long> expired{0};
   std::vector<std::thread> streams;
   std::vector<Samples*> samples;
   for (int i = 0; i < c.clients; ++i) samples.push_back(recorder.worker());
   recorder.start();
+  RequestBudget budget(c);
   for (int i = 0; i < c.clients; ++i) {
     streams.emplace_back([&, i] {
       grpc::ClientContext ctx;
       auto rw = stubs[static_cast<std::size_t>(i) % stubs.size()]->LeaseKeepAlive(&ctx);
       Samples* mine = samples[static_cast<std::size_t>(i)];
       etcdserverpb::LeaseKeepAliveResponse r;
-      for (long k = i % l.leases; more(); k = (k + c.clients) % l.leases) {
+      for (long k = i % l.leases; budget.take(); k = (k + c.clients) % l.leases) {
         etcdserverpb::LeaseKeepAliveRequest q;
         q.set_id(ids[static_cast<std::size_t>(k)]);
         const auto t0 = now_ns();

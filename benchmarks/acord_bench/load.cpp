@@ -26,6 +26,16 @@ std::string key_of(long i, int key_size) {
   return "k" + digits;
 }
 
+RequestBudget::RequestBudget(const Common& c)
+    : total_(c.total),
+      timed_(c.duration_s > 0),
+      end_(Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c.duration_s))) {}
+
+bool RequestBudget::take() {
+  if (total_ > 0 && taken_.fetch_add(1) >= total_) return false;
+  return !timed_ || Clock::now() < end_;
+}
+
 namespace {
 
 constexpr auto request_deadline = std::chrono::seconds(10);
@@ -34,8 +44,7 @@ struct Loop {
   const Common& c;
   const Issue& issue;
   Recorder& recorder;
-  Clock::time_point end;
-  std::atomic<long> issued{0};
+  RequestBudget budget;
   std::mutex mu;
   std::condition_variable all_done;
   int running = 0;
@@ -51,15 +60,10 @@ struct Loop {
   };
   std::vector<Client> clients;
 
-  Loop(const Common& common, const Issue& i, Recorder& r) : c(common), issue(i), recorder(r) {}
-
-  bool more() {
-    if (c.total > 0 && issued.fetch_add(1) >= c.total) return false;
-    return c.duration_s <= 0 || Clock::now() < end;
-  }
+  Loop(const Common& common, const Issue& i, Recorder& r) : c(common), issue(i), recorder(r), budget(common) {}
 
   void next(Client& cl) {
-    if (!more()) {
+    if (!budget.take()) {
       std::lock_guard<std::mutex> lock(mu);
       if (--running == 0) all_done.notify_all();
       return;
@@ -92,7 +96,6 @@ Summary run_closed_loop(const Common& c, const std::string& workload, const Issu
     loop.clients[static_cast<std::size_t>(i)].samples = recorder.worker();
   }
   loop.running = c.clients;
-  loop.end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c.duration_s));
   recorder.start();
   for (auto& cl : loop.clients) loop.next(cl);
   std::unique_lock<std::mutex> lock(loop.mu);

@@ -6,6 +6,7 @@
 // thousand clients need no thousand threads.
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,6 +31,29 @@ struct Common {
 };
 
 std::vector<std::shared_ptr<grpc::Channel>> connect(const Common& c);
+
+// One stub of a service per connection.
+template <class Service>
+auto stubs_of(const std::vector<std::shared_ptr<grpc::Channel>>& channels) {
+  std::vector<std::unique_ptr<typename Service::Stub>> stubs;
+  for (const auto& ch : channels) stubs.push_back(Service::NewStub(ch));
+  return stubs;
+}
+
+// What a run may still send: `total` requests in all (if set) and nothing
+// after `duration_s` (if set). Shared by the clients of a run; thread-safe.
+class RequestBudget {
+ public:
+  explicit RequestBudget(const Common& c);
+  // True if one more request may go (and counts it).
+  bool take();
+
+ private:
+  long total_;
+  bool timed_;
+  Clock::time_point end_;
+  std::atomic<long> taken_{0};
+};
 
 // Key number i of the key space as a fixed-width string of key_size bytes
 // ("k" then zero-padded digits), so keys sort as their numbers do.

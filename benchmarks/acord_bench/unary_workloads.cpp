@@ -34,11 +34,7 @@ struct PerClient {
   explicit PerClient(int n) : requests(static_cast<std::size_t>(n)), responses(static_cast<std::size_t>(n)) {}
 };
 
-std::vector<std::unique_ptr<KV::Stub>> kv_stubs(const Common& c) {
-  std::vector<std::unique_ptr<KV::Stub>> stubs;
-  for (const auto& ch : connect(c)) stubs.push_back(KV::NewStub(ch));
-  return stubs;
-}
+auto kv_stubs(const Common& c) { return stubs_of<KV>(connect(c)); }
 
 }  // namespace
 

@@ -77,8 +77,7 @@ Summary run_watch(const Common& c, const WatchOptions& w) {
   for (long i = 0; i < w.watchers; ++i) ++fanout[static_cast<std::size_t>(i % w.watched_keys)];
   std::atomic<long> expected{0};
 
-  auto stubs = std::vector<std::unique_ptr<etcdserverpb::KV::Stub>>();
-  for (const auto& ch : channels) stubs.push_back(etcdserverpb::KV::NewStub(ch));
+  const auto stubs = stubs_of<etcdserverpb::KV>(channels);
   std::vector<etcdserverpb::PutRequest> requests(static_cast<std::size_t>(c.clients));
   std::vector<etcdserverpb::PutResponse> responses(static_cast<std::size_t>(c.clients));
   std::vector<std::mt19937_64> rngs;
