@@ -29,7 +29,7 @@ for name in etcd acord; do
     first=${endpoints%%,*}
     r=$(build/benchmarks/acord-bench --endpoints "$first" --clients 16 --total 0 --duration "$seconds" --no-progress --json --val-size 256 --key-space-size 10000 put)
     echo "$name members=$n $r"
-    eval "${name}_put_$n=$(sed -n 's/.*"ops_per_s":\([0-9.]*\).*/\1/p' <<<"$r")"
+    eval "${name}_put_$n=$(jget "$r" ops_per_s)"
     stop_cluster 2>/dev/null
   done
   total=0

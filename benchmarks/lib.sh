@@ -6,6 +6,7 @@
 #   stop_cluster                  kill -9 of exactly those pids, data removed
 #   start_server NAME BINARY      one member: also sets $pid and $port
 #   stop_server
+#   jget JSON FIELD               a number field of acord-bench's --json line
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
     || echo $((20000 + RANDOM % 20000))
@@ -61,6 +62,8 @@ cluster_kib() {  # VmRSS | VmHWM
   for p in "${cluster_pids[@]}"; do s=$((s + $(awk -v k="$1:" '$1 == k {print $2}' "/proc/$p/status"))); done
   echo "$s"
 }
+
+jget() { sed -n "s/.*\"$2\":\([-0-9.e+]*\).*/\1/p" <<<"$1"; }
 
 start_server() {  # name binary
   start_cluster "$1" "$2" 1 || return 1

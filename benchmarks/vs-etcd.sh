@@ -64,7 +64,6 @@ declare -A workload=(
 )
 order=(put range txn watch lease_keepalive)
 
-jget() { sed -n "s/.*\"$2\":\([-0-9.e+]*\).*/\1/p" <<<"$1"; }
 ratio() { awk -v a="$1" -v e="$2" 'BEGIN { if (e > 0) printf "%.2f", a / e; else print "n/a" }'; }
 binary_of() { if [[ $1 == acord ]]; then echo build/acord; else command -v etcd; fi; }
 
