@@ -8,49 +8,38 @@
 using namespace acord::fault;
 
 namespace {
-Op put(int c, const std::string& v, std::int64_t from, std::int64_t to, Outcome o = Outcome::ok) {
+// An operation of client `c` on key "k", invoked and completed at these times.
+Op op_of(int c, OpKind kind, std::int64_t from, std::int64_t to, Outcome o = Outcome::ok) {
   Op op;
   op.client = c;
-  op.kind = OpKind::put;
+  op.kind = kind;
   op.key = "k";
-  op.value = v;
   op.invoked_ns = from;
   op.completed_ns = to;
   op.outcome = o;
   return op;
 }
+Op put(int c, const std::string& v, std::int64_t from, std::int64_t to, Outcome o = Outcome::ok) {
+  Op op = op_of(c, OpKind::put, from, to, o);
+  op.value = v;
+  return op;
+}
 Op get(int c, std::optional<std::string> read, std::int64_t from, std::int64_t to) {
-  Op op;
-  op.client = c;
-  op.kind = OpKind::get;
-  op.key = "k";
+  Op op = op_of(c, OpKind::get, from, to);
   op.read = std::move(read);
-  op.invoked_ns = from;
-  op.completed_ns = to;
   return op;
 }
 Op cas(int c, std::optional<std::string> expect, const std::string& v, bool ok, std::int64_t from, std::int64_t to,
        Outcome o = Outcome::ok) {
-  Op op;
-  op.client = c;
-  op.kind = OpKind::cas;
-  op.key = "k";
+  Op op = op_of(c, OpKind::cas, from, to, o);
   op.expected = std::move(expect);
   op.value = v;
   op.flag = ok;
-  op.invoked_ns = from;
-  op.completed_ns = to;
-  op.outcome = o;
   return op;
 }
 Op del(int c, bool deleted, std::int64_t from, std::int64_t to) {
-  Op op;
-  op.client = c;
-  op.kind = OpKind::del;
-  op.key = "k";
+  Op op = op_of(c, OpKind::del, from, to);
   op.flag = deleted;
-  op.invoked_ns = from;
-  op.completed_ns = to;
   return op;
 }
 }  // namespace
