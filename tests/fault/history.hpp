@@ -28,6 +28,7 @@ struct Op {
   std::int64_t completed_ns = 0;  // unknown outcome: ignored (it may complete any time after)
   Outcome outcome = Outcome::ok;
   std::int64_t revision = 0;  // the header revision of the answer (ok outcomes)
+  int member = -1;            // which member the client asked (-1: not recorded)
 };
 
 std::string describe(const Op& op);

@@ -21,6 +21,7 @@ std::string describe(const Op& op) {
     if (op.kind == OpKind::del || op.kind == OpKind::cas) s += op.flag ? " true" : " false";
     s += " rev " + std::to_string(op.revision);
   }
+  if (op.member >= 0) s += " at member " + std::to_string(op.member);
   s += " invoked " + std::to_string(op.invoked_ns) + " completed " + std::to_string(op.completed_ns);
   return s;
 }

@@ -49,7 +49,6 @@ std::vector<SeenEvent> history_until(const std::string& endpoint, const std::str
 Workload::Workload(std::vector<std::string> endpoints, int clients, int watchers, int keys, std::uint64_t seed)
     : endpoints_(std::move(endpoints)), clients_(clients), watchers_(watchers), keys_(keys), seed_(seed) {
   watched_.resize(static_cast<std::size_t>(watchers));
-  revisions_.resize(static_cast<std::size_t>(clients));
   for (int i = 0; i < watchers; ++i) watch_contexts_.push_back(nullptr);
 }
 
@@ -80,10 +79,6 @@ std::vector<std::vector<SeenEvent>> Workload::watched() const {
   std::lock_guard<std::mutex> lock(mu_);
   return watched_;
 }
-std::vector<std::vector<std::int64_t>> Workload::revisions_seen() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return revisions_;
-}
 
 namespace {
 
@@ -103,10 +98,12 @@ void Workload::client_loop(int id) {
   for (const auto& e : endpoints_) stubs.push_back(KV::NewStub(fast_channel(e)));
   std::vector<std::optional<std::string>> last_read(static_cast<std::size_t>(keys_));
   for (int n = 0; !stop_; ++n) {
-    auto& kv = *stubs[rng() % stubs.size()];
+    const auto member = rng() % stubs.size();
+    auto& kv = *stubs[member];
     const int k = static_cast<int>(rng() % static_cast<std::uint64_t>(keys_));
     Op op;
     op.client = id;
+    op.member = static_cast<int>(member);
     op.key = key_prefix + std::to_string(k);
     const auto dice = rng() % 10;
     op.kind = dice < 4 ? OpKind::get : dice < 7 ? OpKind::put : dice < 9 ? OpKind::cas : OpKind::del;
@@ -178,7 +175,6 @@ void Workload::client_loop(int id) {
       op.outcome = op.kind == OpKind::get ? Outcome::failed : Outcome::unknown;
     }
     std::lock_guard<std::mutex> lock(mu_);
-    if (status.ok()) revisions_[static_cast<std::size_t>(id)].push_back(revision);
     history_.push_back(std::move(op));
   }
 }

@@ -49,8 +49,6 @@ class Workload {
 
   std::vector<Op> history() const;
   std::vector<std::vector<SeenEvent>> watched() const;
-  // Per client, the header revisions of its answers in completion order.
-  std::vector<std::vector<std::int64_t>> revisions_seen() const;
 
  private:
   void client_loop(int id);
@@ -64,7 +62,6 @@ class Workload {
   mutable std::mutex mu_;
   std::vector<Op> history_;
   std::vector<std::vector<SeenEvent>> watched_;
-  std::vector<std::vector<std::int64_t>> revisions_;
   std::vector<std::shared_ptr<grpc::ClientContext>> watch_contexts_;
 };
 
