@@ -5,6 +5,7 @@
 // copied; they never leave the process (peer traffic is msgpack, see protocol/).
 #include <atomic>
 #include <caf/all.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -146,6 +147,19 @@ class ReplyTo {
   caf::actor actor_;
   std::shared_ptr<Once> once_;
 };
+
+// Where a member's proposal ids come from: one counter for all of its
+// proposers (sessions and the raft actor's own entries), since a committed
+// entry finds the request waiting on it by (member, id). It starts from the
+// wall clock (milliseconds << 20), so ids after a restart do not repeat those
+// of entries written before it that may still commit.
+using ProposalIds = std::shared_ptr<std::atomic<std::uint64_t>>;
+inline ProposalIds make_proposal_ids() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return std::make_shared<std::atomic<std::uint64_t>>(static_cast<std::uint64_t>(ms) << 20);
+}
 
 // A client request to be ordered through Raft.
 struct ProposalRequest {

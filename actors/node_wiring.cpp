@@ -145,8 +145,10 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
     node.transport = sys.spawn(peer_transport, ta);
   }
 
+  const auto proposal_ids = make_proposal_ids();
   RaftActorArgs ra;
   ra.core = core;
+  ra.proposal_ids = proposal_ids;
   ra.transport = node.transport;
   ra.tick_ms = c.heartbeat_interval_ms;
   ra.storage = node.storage;
@@ -180,6 +182,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   if (node.transport) caf::anon_send(node.transport, raft_link_atom::value, node.raft);
 
   node.sessions = std::make_shared<SessionContext>();
+  node.sessions->proposal_ids = proposal_ids;
   node.sessions->raft = node.raft;
   node.sessions->apply = node.apply;
   node.sessions->watch = node.watch;

@@ -145,7 +145,7 @@ void on_role_change(Self* self) {
   }
   if (leader && !st.was_leader) {
     for (auto p : st.args.on_leadership) {
-      p.id = st.next_id++;
+      p.id = st.args.proposal_ids->fetch_add(1);
       propose(self, p, ReplyTo{});
     }
   }
@@ -154,7 +154,7 @@ void on_role_change(Self* self) {
   if (!st.published && !st.publishing && st.args.core->leader() != 0) {
     st.publishing = true;
     auto p = st.args.publish;
-    p.id = st.next_id++;
+    p.id = st.args.proposal_ids->fetch_add(1);
     propose(self, p, caf::actor_cast<caf::actor>(self));
   }
 }

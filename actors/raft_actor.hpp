@@ -24,6 +24,7 @@ struct RaftActorArgs {
   caf::actor apply;
   caf::actor transport;  // null for a single-member cluster
   raft::NodeId self_id = 0;
+  ProposalIds proposal_ids;  // shared with the member's sessions
   // This member's attributes, published through the log once a leader is known.
   protocol::Proposal publish;
   // Entries this node proposes when it becomes leader (etcd's first leader
@@ -46,7 +47,7 @@ struct RaftActorState {
   bool published = false;  // this member's publish entry was applied
   bool publishing = false;
   std::uint64_t ticks = 0;
-  std::uint64_t next_id = 1;  // proposal ids of this actor's own entries and read contexts
+  std::uint64_t next_id = 1;  // read contexts
   // A session waiting for its proposal to be applied; it gets "request timed
   // out" once `expires_at_tick` passes (a timer here, not one per session: a
   // session's own delayed message would keep it alive until it fired).

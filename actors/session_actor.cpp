@@ -46,7 +46,7 @@ void propose(const Ctx& ctx, const CallPtr& call, protocol::ProposalKind kind, s
   }
   auto req = std::make_shared<ProposalRequest>();
   req->proposal.origin = ctx->member_id;
-  req->proposal.id = ctx->next_proposal_id.fetch_add(1);
+  req->proposal.id = ctx->proposal_ids->fetch_add(1);
   req->proposal.kind = kind;
   req->proposal.payload = payload.empty() ? call->request->SerializeAsString() : std::move(payload);
   req->reply_to = ReplyTo([call](const ResultPtr& r) { answer(call, r); });

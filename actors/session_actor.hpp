@@ -25,7 +25,7 @@ struct SessionContext {
   std::uint64_t max_request_bytes = 0;
   int max_txn_ops = 0;
   std::string version;  // reported by Maintenance.Status
-  std::atomic<std::uint64_t> next_proposal_id{1};
+  ProposalIds proposal_ids;  // shared with the raft actor
   std::uint64_t lease_id_prefix = 0;
   std::atomic<std::uint64_t> next_lease_suffix{1};
 };

@@ -3,6 +3,8 @@
 // is delivered in a reproducible order and no timer fires unless the test says
 // so. These tests check the durability contract at the level of messages.
 #define CAF_SUITE node_actors
+#include <set>
+#include <tuple>
 #include <caf/test/dsl.hpp>
 #include <caf/test/unit_test_impl.hpp>
 
@@ -24,6 +26,8 @@ struct fixture : test_coordinator_fixture<> {
   NodeActors node;
   // What happened, in order: "write sync=<0|1> keys=<keys proposed in it>" and "ack <key>".
   std::vector<std::string> trace;
+  // Every proposal written to the log: (origin, id, kind), in order.
+  std::vector<std::tuple<std::uint64_t, std::uint64_t, protocol::ProposalKind>> proposals;
 
   fixture() {
     config.name = "n1";
@@ -41,6 +45,7 @@ struct fixture : test_coordinator_fixture<> {
       std::string keys;
       for (const auto& e : w.entries) {
         auto p = protocol::decode_proposal(e.data);
+        if (p) proposals.emplace_back(p->origin, p->id, p->kind);
         etcdserverpb::PutRequest put;
         if (p && p->kind == protocol::ProposalKind::put && put.ParseFromString(p->payload)) keys += put.key() + ",";
       }
@@ -256,6 +261,34 @@ CAF_TEST(a read waiting for an index its member has not applied gets request tim
   drain();
   CAF_REQUIRE_EQUAL(answers.size(), 1u);
   CAF_CHECK(answers[0] == errors::timeout());
+}
+
+CAF_TEST(proposal ids never repeat - not between the member's own entries and its clients' nor across a restart) {
+  // A committed entry finds the request waiting on it by (member, id): a
+  // repeated id hands one request another entry's result.
+  put("a", "1");
+  put("b", "2");
+  // Ids start from the wall clock's millisecond: a restart is assumed to take
+  // longer than one (as etcd's idutil assumes). Here it would not, so wait for
+  // the clock to move on.
+  const auto ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  for (const auto before = ms(); ms() == before;) {
+  }
+  power_cut_and_restart();
+  drain();
+  put("c", "3");
+  std::set<std::pair<std::uint64_t, std::uint64_t>> seen;
+  std::size_t publishes = 0;
+  for (const auto& [origin, id, kind] : proposals) {
+    if (id == 0) continue;  // no one waits on it (a lease revocation)
+    publishes += kind == protocol::ProposalKind::publish ? 1 : 0;
+    CAF_CHECK(seen.insert({origin, id}).second);
+  }
+  CAF_CHECK(publishes >= 2);  // the raft actor's own entries are among them, before and after the restart
+  CAF_CHECK(seen.size() >= 5);
 }
 
 CAF_TEST(a rejected request never reaches the log) {
