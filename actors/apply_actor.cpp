@@ -159,15 +159,24 @@ void persist(Self* self) {
   }
   ws->apply_state = st.state;
   const raft::Index applied = st.state.applied_index;
+  const std::int64_t revision = st.store.current_revision();
+  const std::uint64_t restores = st.restores;
+  // Once the write is in RocksDB (synced or not, it is readable there), the
+  // store may drop the superseded values it holds up to this revision. An
+  // answer from before a snapshot install speaks of the replaced records.
+  auto written = [self, revision, restores] {
+    if (self->state.restores == restores) self->state.store.values_durable_through(revision);
+  };
   if (applied - st.last_trim < st.snapshot_count) {
     // Not synced: the log holds these entries durably, and a restart applies
     // again whatever this write had not yet made durable.
-    self->send(st.storage, write_atom::value, WriteSetPtr(ws));
+    self->request(st.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([=](bool) { written(); });
     return;
   }
   st.last_trim = applied;
   ws->sync = true;
   self->request(st.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([=](bool) {
+    written();
     self->send(self->state.raft, trim_atom::value, applied);
   });
 }
@@ -178,7 +187,9 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
   auto& st = self->state;
   st.identity = args.identity;
   st.state = std::move(args.restored);
+  st.store.set_value_source(args.values);
   st.store.restore(std::move(args.records), st.state.compacted_revision, st.state.current_revision);
+  st.store.values_durable_through(st.store.current_revision());  // read from the data directory
   st.leases = std::make_unique<lease::LeaseTable>(args.min_lease_ttl_s);
   restore_leases(st, args.leases);
   st.election_timeout_ms = args.election_timeout_ms;
@@ -243,8 +254,6 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         // Reads waiting for this applied index can be answered now.
         serve_held_reads(st);
       },
-      // Acknowledgements of unsynced writes need no action.
-      [](bool) {},
       [=](raft_link_atom, const caf::actor& raft) { self->state.raft = raft; },
       [=](watch_link_atom, const caf::actor& watch) {
         self->state.watch = watch;
@@ -283,6 +292,9 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         if (index <= st.state.applied_index) return true;
         st.state = snap->state;
         st.store.restore(snap->records, snap->state.compacted_revision, snap->state.current_revision);
+        ++st.restores;
+        const std::int64_t restored_revision = st.store.current_revision();
+        const std::uint64_t restores = st.restores;
         st.applier->set_no_space(snap->state.no_space_alarm);
         restore_leases(st, snap->leases);
         // The store jumped ahead without events: watches catch up from history.
@@ -297,6 +309,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         ws->sync = true;
         auto rp = self->make_response_promise();
         self->request(st.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([=](bool) mutable {
+          if (self->state.restores == restores) self->state.store.values_durable_through(restored_revision);
           serve_held_reads(self->state);
           rp.deliver(true);
         });

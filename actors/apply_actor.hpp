@@ -21,6 +21,7 @@ struct ApplyActorArgs {
   storage::Identity identity;
   storage::ApplyState restored;          // what the data directory held
   std::vector<mvcc::Record> records;     // the MVCC records it held
+  const mvcc::ValueSource* values = nullptr;  // where superseded values are read back (the data directory)
   std::vector<storage::LeaseRecord> leases;
   std::int64_t min_lease_ttl_s = 1;
   int election_timeout_ms = 1000;  // a new leader's leases get this much extra time
@@ -41,6 +42,7 @@ struct ApplyActorState {
   raft::Term term = 0;
   caf::actor storage, raft;
   raft::Index last_trim = 0;
+  std::uint64_t restores = 0;  // snapshot installs so far: older write answers are stale
   std::uint64_t snapshot_count = 0;
   // Reads waiting for this node to apply their read index; a timer (armed
   // while any wait) answers those past their deadline.

@@ -123,6 +123,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   aa.identity = node.identity;
   aa.restored = std::move(loaded.apply_state);
   aa.records = std::move(loaded.records);
+  aa.values = &store;
   aa.leases = std::move(loaded.leases);
   aa.min_lease_ttl_s = limits::min_lease_ttl_s(c.election_timeout_ms);
   aa.election_timeout_ms = c.election_timeout_ms;

@@ -3,6 +3,7 @@
 namespace acord::storage {
 
 bool MemoryStore::load(Loaded& out, std::string& error) {
+  std::lock_guard lock(mutex_);
   out = Loaded{};
   out.identity = current_.identity;
   out.hard_state = current_.hard_state;
@@ -19,6 +20,7 @@ bool MemoryStore::load(Loaded& out, std::string& error) {
 }
 
 bool MemoryStore::write(const WriteSet& w, std::string&) {
+  std::unique_lock lock(mutex_);
   auto& s = current_;
   if (w.replace_mvcc) {
     s.mvcc.clear();
@@ -54,11 +56,20 @@ bool MemoryStore::write(const WriteSet& w, std::string&) {
     s.log.erase(s.log.begin(), s.log.lower_bound(w.trim_log->first_index));
   }
   if (w.sync) durable_ = current_;
+  lock.unlock();
   if (on_write) on_write(w);
   return true;
 }
 
+std::optional<std::string> MemoryStore::value_at(const mvcc::Revision& revision) const {
+  std::lock_guard lock(mutex_);
+  auto it = current_.mvcc.find(revision);
+  if (it == current_.mvcc.end()) return std::nullopt;
+  return it->second.kv.value;
+}
+
 std::uint64_t MemoryStore::size_bytes() {
+  std::lock_guard lock(mutex_);
   std::uint64_t n = 0;
   for (const auto& [i, e] : current_.log) n += e.data.size() + 24;
   for (const auto& [r, rec] : current_.mvcc) n += rec.kv.key.size() + rec.kv.value.size() + 48;

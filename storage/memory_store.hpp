@@ -4,6 +4,7 @@
 // can cut the power (power_cut) and see what a real disk would have kept.
 #include <functional>
 #include <map>
+#include <mutex>
 
 #include "storage/store.hpp"
 
@@ -14,9 +15,13 @@ class MemoryStore final : public Store {
   bool load(Loaded& out, std::string& error) override;
   bool write(const WriteSet& w, std::string& error) override;
   std::uint64_t size_bytes() override;
+  std::optional<std::string> value_at(const mvcc::Revision& revision) const override;
 
   // Forgets every write since the last sync.
-  void power_cut() { current_ = durable_; }
+  void power_cut() {
+    std::lock_guard lock(mutex_);
+    current_ = durable_;
+  }
   // Called with each write after it is applied (tests watch the order).
   std::function<void(const WriteSet&)> on_write;
 
@@ -31,6 +36,7 @@ class MemoryStore final : public Store {
     ApplyState apply_state;
   };
   State current_, durable_;
+  mutable std::mutex mutex_;  // value_at() comes from another thread than write()
 };
 
 }  // namespace acord::storage

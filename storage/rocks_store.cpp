@@ -6,6 +6,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdio>
+
 #include "core/limits.hpp"
 
 namespace acord::storage {
@@ -58,6 +60,21 @@ RocksStore::~RocksStore() {
   for (auto* h : cfs_) db_->DestroyColumnFamilyHandle(h);
   db_->Close();
   delete db_;
+}
+
+std::optional<std::string> RocksStore::value_at(const mvcc::Revision& revision) const {
+  const std::string key = revision_key(revision);
+  std::string v;
+  std::optional<mvcc::Record> r;
+  if (db_->Get(rocksdb::ReadOptions(), cfs_[mvcc_cf], key, &v).ok()) r = decode_record(key, v);
+  if (!r) {
+    // Every superseded value is read from here: a miss is a lost or damaged
+    // record, which no retry will bring back.
+    std::fprintf(stderr, "acord: error: mvcc record %lld/%lld missing or damaged in the data directory\n",
+                 static_cast<long long>(revision.main), static_cast<long long>(revision.sub));
+    return std::nullopt;
+  }
+  return std::move(r->kv.value);
 }
 
 bool RocksStore::load(Loaded& out, std::string& error) {

@@ -33,6 +33,7 @@ class RocksStore final : public Store {
   bool write(const WriteSet& w, std::string& error) override;
   // SST files and live memtables.
   std::uint64_t size_bytes() override;
+  std::optional<std::string> value_at(const mvcc::Revision& revision) const override;
 
  private:
   RocksStore() = default;

@@ -13,9 +13,13 @@
 //   - New log entries replace the log from their first index on; trim_log
 //     drops the entries below its first index.
 //   - load() returns what was written, or fails naming the damaged record.
+//   - value_at() reads one MVCC record's value as written so far (synced or
+//     not), from any thread while writes go on: the MVCC store reads its
+//     superseded values back from here.
 #include <string>
 #include <vector>
 
+#include "core/mvcc/value_source.hpp"
 #include "storage/codec.hpp"
 
 namespace acord::storage {
@@ -52,7 +56,7 @@ struct WriteSet {
   }
 };
 
-class Store {
+class Store : public mvcc::ValueSource {
  public:
   virtual ~Store() = default;
   // Reads the whole durable state (once, before the first write); false with

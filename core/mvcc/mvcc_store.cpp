@@ -15,12 +15,39 @@ const MvccStore::Version* MvccStore::visible_at(const History& h, std::int64_t r
   return nullptr;
 }
 
-KeyValue MvccStore::to_kv(const std::string& key, const Version& v) {
-  return KeyValue{key, v.value, v.create_revision, v.revision.main, v.version, v.lease};
+KeyValue MvccStore::to_kv(const std::string& key, const Version& v) const {
+  return KeyValue{key, value_of(v), v.create_revision, v.revision.main, v.version, v.lease};
 }
 
-std::int64_t MvccStore::cost(std::string_view key, std::string_view value) {
-  return static_cast<std::int64_t>(key.size() + value.size()) + limits::mvcc_record_overhead_bytes;
+std::string MvccStore::value_of(const Version& v) const {
+  if (!v.value_in_source) return v.value;
+  if (auto held = held_.find(v.revision); held != held_.end()) return held->second;
+  // The source reports a record it lacks (the mirror lost a write it
+  // acknowledged); the store has nothing better to give than no value.
+  return source_->value_at(v.revision).value_or(std::string());
+}
+
+void MvccStore::drop_superseded_value(Version& v, std::int64_t superseded_at) {
+  if (source_ == nullptr || v.tombstone || v.value_in_source) return;
+  v.value_in_source = true;
+  if (v.revision.main > durable_through_) {
+    held_.emplace(v.revision, std::move(v.value));
+    release_order_.emplace_back(superseded_at, v.revision);
+  }
+  std::string().swap(v.value);  // give the memory back, not just the length
+}
+
+void MvccStore::values_durable_through(std::int64_t revision) {
+  durable_through_ = std::max(durable_through_, revision);
+  // Superseded at or below the mark implies written at or below it.
+  while (!release_order_.empty() && release_order_.front().first <= durable_through_) {
+    held_.erase(release_order_.front().second);
+    release_order_.pop_front();
+  }
+}
+
+std::int64_t MvccStore::cost(std::string_view key, std::size_t value_size) {
+  return static_cast<std::int64_t>(key.size() + value_size) + limits::mvcc_record_overhead_bytes;
 }
 
 template <class F>
@@ -75,7 +102,9 @@ void MvccStore::append(Index::iterator at, Version v) {
   rec.tombstone = v.tombstone;
   rec.kv = to_kv(at->first, v);
   mirror_ops_.push_back(MirrorOp{false, std::move(rec)});
-  size_bytes_ += cost(at->first, v.value);
+  v.value_size = static_cast<std::uint32_t>(v.value.size());
+  size_bytes_ += cost(at->first, v.value_size);
+  if (!at->second.empty()) drop_superseded_value(at->second.back(), v.revision.main);
   at->second.push_back(std::move(v));
 }
 
@@ -151,7 +180,8 @@ Error MvccStore::compact(std::int64_t revision) {
       }
     }
     for (std::size_t i = 0; i < keep_from; ++i) {
-      size_bytes_ -= cost(it->first, h[i].value);
+      size_bytes_ -= cost(it->first, h[i].value_size);
+      if (h[i].value_in_source) held_.erase(h[i].revision);
       MirrorOp op;
       op.remove = true;
       op.record.revision = h[i].revision;
@@ -170,6 +200,9 @@ void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revi
   std::sort(records.begin(), records.end(),
             [](const Record& a, const Record& b) { return a.revision < b.revision; });
   index_.clear();
+  held_.clear();
+  release_order_.clear();
+  durable_through_ = 0;
   size_bytes_ = 0;
   current_revision_ = std::max<std::int64_t>(1, current_revision);
   compacted_revision_ = compacted_revision;
@@ -181,9 +214,12 @@ void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revi
     v.create_revision = r.kv.create_revision;
     v.version = r.kv.version;
     v.lease = r.kv.lease;
-    size_bytes_ += cost(r.kv.key, v.value);
+    v.value_size = static_cast<std::uint32_t>(v.value.size());
+    size_bytes_ += cost(r.kv.key, v.value_size);
     current_revision_ = std::max(current_revision_, r.revision.main);
-    index_[r.kv.key].push_back(std::move(v));
+    auto& h = index_[r.kv.key];
+    if (!h.empty()) drop_superseded_value(h.back(), r.revision.main);
+    h.push_back(std::move(v));
   }
   mirror_ops_.clear();
 }

@@ -6,8 +6,12 @@
 //
 // Pure logic: no I/O. Each change is also recorded as a MirrorOp, which the
 // node writes to RocksDB, and restore() rebuilds the store from those records.
+// Given a ValueSource (that same mirror), the store keeps in memory only each
+// key's newest value: a superseded value is dropped once its record is known
+// to be in the mirror, and read back from there when a past revision is asked.
 #include <absl/container/btree_map.h>
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "core/mvcc/revision.hpp"
+#include "core/mvcc/value_source.hpp"
 
 namespace acord::mvcc {
 
@@ -105,6 +110,15 @@ class MvccStore {
   void restore(std::vector<Record> records, std::int64_t compacted_revision,
                std::int64_t current_revision);
 
+  // Superseded values are read from `source` (which must outlive the store)
+  // once they are dropped from memory; without one, every value stays here.
+  void set_value_source(const ValueSource* source) { source_ = source; }
+  // The mirror holds every record up to `revision`: superseded values up to it
+  // may leave memory. restore() forgets this (its records may not be there yet).
+  void values_durable_through(std::int64_t revision);
+  // Superseded values still in memory, waiting for the mirror (for tests).
+  std::size_t values_held() const { return held_.size(); }
+
   // Every record, in revision order (for tests and hashing).
   std::vector<Record> all_records() const;
 
@@ -125,6 +139,8 @@ class MvccStore {
   struct Version {
     Revision revision;
     bool tombstone = false;
+    bool value_in_source = false;  // `value` was dropped: read it from source_/held_
+    std::uint32_t value_size = 0;  // kept for the quota when the value leaves
     std::string value;
     std::int64_t create_revision = 0;
     std::int64_t version = 0;
@@ -139,12 +155,16 @@ class MvccStore {
 
   // The newest version of a history at or below `revision`, or nullptr.
   static const Version* visible_at(const History& h, std::int64_t revision);
-  static KeyValue to_kv(const std::string& key, const Version& v);
+  KeyValue to_kv(const std::string& key, const Version& v) const;
+  std::string value_of(const Version& v) const;
+  // The newest version of `h` is about to be superseded at main revision
+  // `superseded_at`: its value leaves memory, at once if the mirror has it.
+  void drop_superseded_value(Version& v, std::int64_t superseded_at);
   template <class F>
   void for_each_in_range(std::string_view key, std::string_view end, F&& f) const;
   void append(const std::string& key, Version v);
   void append(Index::iterator at, Version v);
-  static std::int64_t cost(std::string_view key, std::string_view value);
+  static std::int64_t cost(std::string_view key, std::size_t value_size);
 
   Index index_;
   std::int64_t current_revision_ = 1;  // etcd starts a fresh store at revision 1
@@ -154,6 +174,13 @@ class MvccStore {
   std::int64_t write_sub_ = 0;
   std::vector<Event> write_events_;
   std::vector<MirrorOp> mirror_ops_;
+
+  const ValueSource* source_ = nullptr;
+  std::int64_t durable_through_ = 0;
+  // Superseded values whose records may not be in the mirror yet, and the
+  // order to let them go in: (main revision that superseded it, its revision).
+  std::map<Revision, std::string> held_;
+  std::deque<std::pair<std::int64_t, Revision>> release_order_;
 };
 
 }  // namespace acord::mvcc
