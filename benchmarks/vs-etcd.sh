@@ -133,16 +133,19 @@ if ((sweep)); then
   fi
 fi
 
-printf '\n%-16s %-6s %10s %9s %9s %9s %9s %11s %9s\n' workload server ops/s p50_ms p99_ms p999_ms errors peak_rss_mb cpu_us/op
+printf '\n%-16s %-6s %10s %9s %9s %9s %9s %11s %9s %12s\n' workload server ops/s p50_ms p99_ms p999_ms errors peak_rss_mb \
+  cpu_us/op client_us/op
 for name in "${order[@]}"; do
   for server in etcd acord; do
     j=${result[$server.$name]}
-    printf '%-16s %-6s %10.0f %9.2f %9.2f %9.2f %9.0f %11s %9s\n' "$name" "$server" "$(jget "$j" ops_per_s)" \
+    printf '%-16s %-6s %10.0f %9.2f %9.2f %9.2f %9.0f %11s %9s %12s\n' "$name" "$server" "$(jget "$j" ops_per_s)" \
       "$(jget "$j" p50_ms)" "$(jget "$j" p99_ms)" "$(jget "$j" p999_ms)" "$(jget "$j" errors)" \
-      "${peak_mb[$server.$name]}" "${cpu_us[$server.$name]}"
+      "${peak_mb[$server.$name]}" "${cpu_us[$server.$name]}" \
+      "$(awk -v c="$(jget "$j" client_cpu_s)" -v n="$(jget "$j" ops)" 'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / n }')"
   done
 done
-echo "(watch: ops are events delivered, latency is put->event; txn: 4 puts per txn)"
+echo "(watch: ops are events delivered, latency is put->event; txn: 4 puts per txn;" \
+  "cpu_us/op: the members' CPU, client_us/op: acord-bench's own, on the same cores)"
 echo "memory per million 256-byte keys (all members): etcd ${mem_per_million[etcd]} MB, acord ${mem_per_million[acord]} MB"
 
 max_peak() {

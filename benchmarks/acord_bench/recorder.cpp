@@ -1,5 +1,6 @@
 #include "recorder.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -105,15 +106,21 @@ Summary Recorder::stop() {
   for (auto v : all) sum += static_cast<double>(v);
   s.mean_ms = all.empty() ? 0 : sum / static_cast<double>(all.size()) / 1e6;
   s.first_error = first_error_;
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) == 0) {
+    auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    s.client_cpu_s = secs(ru.ru_utime) + secs(ru.ru_stime);
+  }
   return s;
 }
 
 void print_summary(const Summary& s, bool json) {
   if (json) {
     std::printf("{\"workload\":\"%s\",\"ops\":%zu,\"errors\":%zu,\"seconds\":%.3f,\"ops_per_s\":%.1f,"
-                "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f",
+                "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,"
+                "\"client_cpu_s\":%.3f",
                 s.workload.c_str(), s.ops, s.errors, s.seconds, s.ops_per_s, s.p50_ms, s.p90_ms, s.p99_ms,
-                s.p999_ms, s.max_ms, s.mean_ms);
+                s.p999_ms, s.max_ms, s.mean_ms, s.client_cpu_s);
     for (const auto& [k, v] : s.extra) std::printf(",\"%s\":%.3f", k.c_str(), v);
     std::printf("}\n");
     return;
@@ -122,6 +129,7 @@ void print_summary(const Summary& s, bool json) {
               s.ops_per_s);
   std::printf("  latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f\n", s.p50_ms, s.p90_ms,
               s.p99_ms, s.p999_ms, s.max_ms, s.mean_ms);
+  std::printf("  this client's CPU: %.2f s\n", s.client_cpu_s);
   for (const auto& [k, v] : s.extra) std::printf("  %s: %.2f\n", k.c_str(), v);
   if (!s.first_error.empty()) std::printf("  first error: %s\n", s.first_error.c_str());
 }

@@ -45,6 +45,9 @@ struct Summary {
   double seconds = 0;
   double ops_per_s = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
+  // This tool's own CPU time (user + system) over the whole run: on a machine
+  // it shares with the servers, what the load itself costs.
+  double client_cpu_s = 0;
   // Figures a workload adds (watch: events, events_per_s; lease: leases ...).
   std::map<std::string, double> extra;
   // The first error's text, so a failing run says why.

@@ -50,6 +50,7 @@ TEST_CASE("acord-bench runs each workload against acord and reports it without e
     CHECK(field(r.out, "errors") == 0);
     CHECK(field(r.out, "p50_ms") > 0);
     CHECK(field(r.out, "p999_ms") >= field(r.out, "p50_ms"));
+    CHECK(field(r.out, "client_cpu_s") > 0);  // the load's own cost is reported
   }
   // Asked to reach nothing, it says so and fails.
   const auto bad = run_command({ACORD_BENCH_BINARY, "--endpoints", server.endpoint(), "--no-progress", "--total", "0",
