@@ -188,6 +188,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
   st.identity = args.identity;
   st.state = std::move(args.restored);
   st.store.set_value_source(args.values);
+  st.store.set_recent_values_revisions(limits::mvcc_recent_values_revisions);
   st.store.restore(std::move(args.records), st.state.compacted_revision, st.state.current_revision);
   st.store.values_durable_through(st.store.current_revision());  // read from the data directory
   st.leases = std::make_unique<lease::LeaseTable>(args.min_lease_ttl_s);

@@ -94,5 +94,9 @@ inline constexpr std::size_t snapshot_chunk_bytes = 1 << 20;
 
 // Per-record bookkeeping counted against the quota, besides key and value bytes.
 inline constexpr std::int64_t mvcc_record_overhead_bytes = 48;
+// Superseded values stay in memory until they are this many revisions old
+// (and their records are in RocksDB): watches that fell a little behind
+// replay from memory; older history is read back from RocksDB.
+inline constexpr std::int64_t mvcc_recent_values_revisions = 10000;
 
 }  // namespace acord::limits

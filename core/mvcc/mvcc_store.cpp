@@ -30,7 +30,7 @@ std::string MvccStore::value_of(const Version& v) const {
 void MvccStore::drop_superseded_value(Version& v, std::int64_t superseded_at) {
   if (source_ == nullptr || v.tombstone || v.value_in_source) return;
   v.value_in_source = true;
-  if (v.revision.main > durable_through_) {
+  if (v.revision.main > durable_through_ || recent_revisions_ > 0) {
     held_.emplace(v.revision, std::move(v.value));
     release_order_.emplace_back(superseded_at, v.revision);
   }
@@ -39,8 +39,9 @@ void MvccStore::drop_superseded_value(Version& v, std::int64_t superseded_at) {
 
 void MvccStore::values_durable_through(std::int64_t revision) {
   durable_through_ = std::max(durable_through_, revision);
+  const std::int64_t release_through = std::min(durable_through_, current_revision_ - recent_revisions_);
   // Superseded at or below the mark implies written at or below it.
-  while (!release_order_.empty() && release_order_.front().first <= durable_through_) {
+  while (!release_order_.empty() && release_order_.front().first <= release_through) {
     held_.erase(release_order_.front().second);
     release_order_.pop_front();
   }

@@ -114,8 +114,11 @@ class MvccStore {
   // once they are dropped from memory; without one, every value stays here.
   void set_value_source(const ValueSource* source) { source_ = source; }
   // The mirror holds every record up to `revision`: superseded values up to it
-  // may leave memory. restore() forgets this (its records may not be there yet).
+  // may leave memory once they are `recent_revisions` old (recent history,
+  // what a watch that fell behind replays, is read from memory).
+  // restore() forgets this (its records may not be in the mirror yet).
   void values_durable_through(std::int64_t revision);
+  void set_recent_values_revisions(std::int64_t n) { recent_revisions_ = n; }
   // Superseded values still in memory, waiting for the mirror (for tests).
   std::size_t values_held() const { return held_.size(); }
 
@@ -177,6 +180,7 @@ class MvccStore {
 
   const ValueSource* source_ = nullptr;
   std::int64_t durable_through_ = 0;
+  std::int64_t recent_revisions_ = 0;
   // Superseded values whose records may not be in the mirror yet, and the
   // order to let them go in: (main revision that superseded it, its revision).
   std::map<Revision, std::string> held_;

@@ -181,6 +181,7 @@ TEST_CASE("random writes: a store with its values in a lagging mirror reads as o
     Mirror mirror;
     MvccStore s, plain;
     s.set_value_source(&mirror);
+    s.set_recent_values_revisions(seed % 3 == 0 ? 5 : 0);
     // Writes reach the mirror in batches, some while later ones are pending.
     std::vector<std::pair<std::int64_t, std::vector<MirrorOp>>> in_flight;
     for (int step = 0; step < 200; ++step) {
@@ -220,4 +221,27 @@ TEST_CASE("random writes: a store with its values in a lagging mirror reads as o
     }
     require_same_reads(s, plain);
   }
+}
+
+TEST_CASE("recent superseded values stay in memory for the watches that replay them", "[mvcc][values]") {
+  Mirror mirror;
+  MvccStore s;
+  s.set_value_source(&mirror);
+  s.set_recent_values_revisions(2);
+  for (int i = 1; i <= 6; ++i) put(s, "k", "v" + std::to_string(i));  // revisions 2..7
+  mirror.write(s.take_mirror_ops());
+  s.values_durable_through(s.current_revision());
+  // Superseded at 3..7; the last two revisions' (at 6 and 7: v4, v5) stay.
+  CHECK(s.values_held() == 2);
+  CHECK(value_at(s, "k", 5) == "v4");
+  CHECK(value_at(s, "k", 6) == "v5");
+  CHECK(mirror.reads == 0);
+  CHECK(value_at(s, "k", 4) == "v3");
+  CHECK(mirror.reads == 1);
+  put(s, "k", "v7");
+  mirror.write(s.take_mirror_ops());
+  s.values_durable_through(s.current_revision());
+  CHECK(s.values_held() == 2);  // v5 and v6
+  CHECK(value_at(s, "k", 5) == "v4");
+  CHECK(mirror.reads == 2);
 }
