@@ -10,6 +10,7 @@
 // key's newest value: a superseded value is dropped once its record is known
 // to be in the mirror, and read back from there when a past revision is asked.
 #include <absl/container/btree_map.h>
+#include <absl/container/flat_hash_map.h>
 
 #include <deque>
 #include <map>
@@ -183,7 +184,8 @@ class MvccStore {
   std::int64_t recent_revisions_ = 0;
   // Superseded values whose records may not be in the mirror yet, and the
   // order to let them go in: (main revision that superseded it, its revision).
-  std::map<Revision, std::string> held_;
+  // (A flat hash map: one of these comes and goes with every put.)
+  absl::flat_hash_map<Revision, std::string> held_;
   std::deque<std::pair<std::int64_t, Revision>> release_order_;
 };
 

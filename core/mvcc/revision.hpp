@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <tuple>
+#include <utility>
 
 namespace acord::mvcc {
 
@@ -15,6 +16,10 @@ struct Revision {
   }
   friend bool operator==(const Revision& a, const Revision& b) {
     return a.main == b.main && a.sub == b.sub;
+  }
+  template <class H>
+  friend H AbslHashValue(H h, const Revision& r) {  // for abseil's hash maps
+    return H::combine(std::move(h), r.main, r.sub);
   }
 };
 
