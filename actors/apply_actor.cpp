@@ -5,6 +5,7 @@
 #include "actors/clock.hpp"
 
 #include "core/limits.hpp"
+#include "core/mvcc/hash_kv.hpp"
 #include "storage/snapshot.hpp"
 #include "etcdserverpb/rpc.pb.h"
 
@@ -373,6 +374,21 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         auto& st = self->state;
         auto resp = std::make_shared<LeaseLeasesResponse>();
         for (auto id : st.leases->ids()) resp->add_leases()->set_id(id);
+        fill_header(st, resp->mutable_header());
+        auto result = std::make_shared<Result>();
+        result->response = resp;
+        return ResultPtr(result);
+      },
+      [=](hash_kv_atom, std::int64_t revision) {
+        // The member's own state, not through Raft: comparing members' hashes
+        // is how an operator (or a restarting member) finds one that differs.
+        auto& st = self->state;
+        const auto h = mvcc::hash_kv(st.store, revision);
+        if (h.error == mvcc::Error::compacted) return result_of(errors::compacted());
+        if (h.error == mvcc::Error::future_revision) return result_of(errors::future_revision());
+        auto resp = std::make_shared<HashKVResponse>();
+        resp->set_hash(h.hash);
+        resp->set_compact_revision(h.compact_revision);
         fill_header(st, resp->mutable_header());
         auto result = std::make_shared<Result>();
         result->response = resp;

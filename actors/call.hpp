@@ -15,7 +15,7 @@ namespace acord::actors {
 
 enum class CallKind {
   range, put, delete_range, txn, compact, status, member_list, alarm, move_leader,
-  lease_grant, lease_revoke, lease_time_to_live, lease_leases,
+  lease_grant, lease_revoke, lease_time_to_live, lease_leases, hash_kv,
 };
 
 struct Call {

@@ -58,6 +58,7 @@ using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 // the leader's expired leases, and this member's leadership for its leases.
 using lease_atom = caf::atom_constant<caf::atom("lease")>;
 using leases_atom = caf::atom_constant<caf::atom("leases")>;
+using hash_kv_atom = caf::atom_constant<caf::atom("hashkv")>;
 using expired_atom = caf::atom_constant<caf::atom("expired")>;
 using leader_atom = caf::atom_constant<caf::atom("leader")>;
 // Client streams and watches.

@@ -14,6 +14,7 @@ struct Node::Impl {
   caf::actor_system_config cfg;  // must outlive the system
   std::unique_ptr<caf::actor_system> system;
   NodeActors actors;
+  bool restarted = false;
 };
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -23,7 +24,7 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   impl->store = storage::RocksStore::open(c.data_dir, error);
   if (!impl->store) return nullptr;
   storage::Loaded loaded;
-  if (!prepare_store(c, *impl->store, loaded, error)) return nullptr;
+  if (!prepare_store(c, *impl->store, loaded, error, &impl->restarted)) return nullptr;
   // The sharing scheduler parks idle workers on a condition variable; the
   // default work-stealing one spins, which costs a coordination service CPU it
   // mostly spends waiting for the disk and the network.
@@ -84,5 +85,6 @@ std::unique_ptr<StreamSession> Node::open_stream(StreamKind kind, StreamSinkPtr 
 
 std::uint64_t Node::member_id() const { return impl_->actors.identity.member_id; }
 std::uint64_t Node::cluster_id() const { return impl_->actors.identity.cluster_id; }
+bool Node::restarted() const { return impl_->restarted; }
 
 }  // namespace acord::actors

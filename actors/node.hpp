@@ -48,6 +48,9 @@ class Node {
 
   std::uint64_t member_id() const;
   std::uint64_t cluster_id() const;
+  // The data directory already held this member when it started (etcd's
+  // "member initialized": a fresh member has nothing to compare).
+  bool restarted() const;
 
   struct Impl;
 

@@ -53,7 +53,8 @@ std::vector<std::uint64_t> voter_ids(const NodeConfig& c) {
 
 }  // namespace
 
-bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& loaded, std::string& error) {
+bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& loaded, std::string& error,
+                   bool* restarted) {
   // Who we are, from the flags, computed as etcd computes it.
   auto self_it = std::find_if(c.initial_cluster.begin(), c.initial_cluster.end(),
                               [&](const cluster::Member& m) { return m.name == c.name; });
@@ -73,6 +74,7 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
     error = "data dir " + c.data_dir + ": " + error;
     return false;
   }
+  if (restarted != nullptr) *restarted = loaded.identity.has_value();
   if (!loaded.identity) {
     if (!loaded.entries.empty() || !loaded.records.empty()) {
       error = "data dir " + c.data_dir + " holds data but no identity: refusing to guess whose it is";

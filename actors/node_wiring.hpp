@@ -16,7 +16,9 @@ namespace acord::actors {
 // Bootstraps an empty store for a new cluster, or checks that a used one
 // belongs to the member the config describes; then loads it. On failure
 // returns false with a one-line reason.
-bool prepare_store(const NodeConfig& config, storage::Store& store, storage::Loaded& out, std::string& error);
+// `restarted` (if given): the data directory already held this member.
+bool prepare_store(const NodeConfig& config, storage::Store& store, storage::Loaded& out, std::string& error,
+                   bool* restarted = nullptr);
 
 struct NodeActors {
   caf::actor storage, raft, apply, lease, watch;

@@ -258,6 +258,12 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
           .then([=](const ResultPtr& r) { finish_with(self, call, r); },
                 [=](caf::error&) { finish(self, call, errors::timeout()); });
       return waiting();
+    case CallKind::hash_kv:
+      self->request(ctx->apply, std::chrono::milliseconds(limits::request_timeout_ms), hash_kv_atom::value,
+                    static_cast<const HashKVRequest&>(req).revision())
+          .then([=](const ResultPtr& r) { finish_with(self, call, r); },
+                [=](caf::error&) { finish(self, call, errors::timeout()); });
+      return waiting();
     case CallKind::alarm:  // GET (handled_without_session took the others)
       alarm_list(self, ctx, call);
       return waiting();

@@ -11,6 +11,7 @@ packages=(
   etcd-client   # etcdctl: our first client and the tests' driver
   etcd-server   # the real etcd: the tests' oracle and the benchmarks' baseline
   gnuplot-nox   # benchmarks/vs-etcd.sh --sweep plots latency against throughput
+  golang-go golang-etcd-server-dev   # etcd's own e2e tests (scripts/e2e.sh), built from Debian's source
 )
 
 missing=()

@@ -110,6 +110,8 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
   app.add_option("--experimental-watch-progress-notify-interval", progress_notify,
                  "duration of periodic watch progress notifications")
       ->capture_default_str();
+  app.add_flag("--experimental-initial-corrupt-check", out.initial_corrupt_check,
+               "compare this member's data with its peers' (HashKV) before serving clients, after a restart");
   app.allow_extras(false);
   try {
     app.parse(argc, argv);

@@ -27,6 +27,7 @@ struct Flags {
   int election_timeout_ms = 0;
   std::int64_t watch_progress_notify_ms = 0;
   bool show_version = false;
+  bool initial_corrupt_check = false;  // --experimental-initial-corrupt-check
 };
 
 enum class ParseOutcome { run, exit_ok, exit_error };

@@ -54,6 +54,10 @@ grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(grpc::CallbackServerCon
                                                          MoveLeaderResponse* r) {
   return submit(node_, c, CallKind::move_leader, q, r);
 }
+grpc::ServerUnaryReactor* MaintenanceService::HashKV(grpc::CallbackServerContext* c, const HashKVRequest* q,
+                                                     HashKVResponse* r) {
+  return submit(node_, c, CallKind::hash_kv, q, r);
+}
 grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* c, const MemberListRequest* q,
                                                      MemberListResponse* r) {
   return submit(node_, c, CallKind::member_list, q, r);

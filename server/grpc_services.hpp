@@ -37,6 +37,8 @@ class MaintenanceService final : public etcdserverpb::Maintenance::CallbackServi
                                   etcdserverpb::AlarmResponse*) override;
   grpc::ServerUnaryReactor* MoveLeader(grpc::CallbackServerContext*, const etcdserverpb::MoveLeaderRequest*,
                                        etcdserverpb::MoveLeaderResponse*) override;
+  grpc::ServerUnaryReactor* HashKV(grpc::CallbackServerContext*, const etcdserverpb::HashKVRequest*,
+                                   etcdserverpb::HashKVResponse*) override;
 
  private:
   actors::Node& node_;

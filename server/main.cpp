@@ -14,6 +14,7 @@
 #include "core/limits.hpp"
 #include "server/flags.hpp"
 #include "server/grpc_services.hpp"
+#include "server/initial_corruption_check.hpp"
 
 namespace {
 
@@ -88,6 +89,11 @@ int main(int argc, char** argv) {
   std::string error;
   auto node = acord::actors::Node::start(nc, error);
   if (!node) return fail(error);
+  if (flags.initial_corrupt_check && node->restarted()) {
+    const auto inconsistent = acord::server::check_initial_hash_kv(
+        *node, std::chrono::milliseconds(acord::limits::request_timeout_ms));
+    if (!inconsistent.empty()) return fail(inconsistent);
+  }
 
   acord::server::KvService kv(*node);
   acord::server::MaintenanceService maintenance(*node);
