@@ -3,38 +3,9 @@
 #include <set>
 
 #include "core/mvcc/crc32c.hpp"
-#include "mvccpb/kv.pb.h"
+#include "core/mvcc/etcd_record.hpp"
 
 namespace acord::mvcc {
-namespace {
-
-std::string revision_bytes(const Revision& r, bool tombstone) {
-  std::string out(tombstone ? 18 : 17, '\0');
-  for (int i = 0; i < 8; ++i) {
-    out[static_cast<std::size_t>(i)] = static_cast<char>(static_cast<std::uint64_t>(r.main) >> (56 - 8 * i));
-    out[static_cast<std::size_t>(9 + i)] = static_cast<char>(static_cast<std::uint64_t>(r.sub) >> (56 - 8 * i));
-  }
-  out[8] = '_';
-  if (tombstone) out[17] = 't';
-  return out;
-}
-
-std::string marshaled(const Record& r) {
-  mvccpb::KeyValue kv;
-  kv.set_key(r.kv.key);
-  if (!r.tombstone) {
-    kv.set_create_revision(r.kv.create_revision);
-    kv.set_mod_revision(r.kv.mod_revision);
-    kv.set_version(r.kv.version);
-    kv.set_value(r.kv.value);
-    kv.set_lease(r.kv.lease);
-  }
-  std::string out;
-  kv.SerializeToString(&out);
-  return out;
-}
-
-}  // namespace
 
 HashKv hash_kv(const MvccStore& store, std::int64_t revision) {
   HashKv out;
@@ -65,8 +36,8 @@ HashKv hash_kv(const MvccStore& store, std::int64_t revision) {
   for (const auto& r : store.all_records()) {  // in revision order, as the backend's keys sort
     if (r.revision.main > revision) break;
     if (r.revision.main <= out.compact_revision && !keep.empty() && !keep.count({r.kv.key, r.revision.main})) continue;
-    crc.update(revision_bytes(r.revision, r.tombstone));
-    crc.update(marshaled(r));
+    crc.update(etcd_revision_key(r.revision, r.tombstone));
+    crc.update(etcd_record_value(r));
   }
   out.hash = crc.value();
   return out;

@@ -1,0 +1,15 @@
+#pragma once
+// An MVCC record as etcd's backend stores it in its "key" bucket: the key is
+// the revision (main, '_', sub: 17 bytes, big-endian, plus a 't' for a
+// tombstone), the value the key-value marshaled as mvccpb.KeyValue (only the
+// key for a tombstone). HashKV hashes these bytes; a snapshot file holds them.
+#include <string>
+
+#include "core/mvcc/mvcc_store.hpp"
+
+namespace acord::mvcc {
+
+std::string etcd_revision_key(const Revision& r, bool tombstone);
+std::string etcd_record_value(const Record& r);
+
+}  // namespace acord::mvcc
