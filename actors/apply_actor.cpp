@@ -6,6 +6,7 @@
 
 #include "core/limits.hpp"
 #include "core/mvcc/hash_kv.hpp"
+#include "storage/etcd_snapshot.hpp"
 #include "storage/snapshot.hpp"
 #include "etcdserverpb/rpc.pb.h"
 
@@ -284,6 +285,17 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         snap.leases = lease_records(*st.leases);
         return caf::make_message(st.state.applied_index,
                                  SnapshotBytesPtr(std::make_shared<std::string>(storage::encode(snap))));
+      },
+      [=](etcd_snapshot_atom) {
+        // The state as etcd's snapshot file (etcdctl snapshot save): a
+        // consistent cut, since nothing is applied while it is built.
+        const auto& st = self->state;
+        storage::EtcdSnapshotInput in;
+        in.records = st.store.all_records();
+        in.leases = lease_records(*st.leases);
+        in.applied_index = st.state.applied_index;
+        in.compacted_revision = st.store.compacted_revision();
+        return SnapshotBytesPtr(std::make_shared<std::string>(storage::etcd_snapshot_file(in)));
       },
       [=](install_atom, raft::Index index, raft::Term term, const SnapshotBytesPtr& bytes) -> caf::result<bool> {
         // Replaces the state machine with a snapshot from the leader, durably,

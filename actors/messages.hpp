@@ -52,6 +52,7 @@ using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
 using connect_retry_atom = caf::atom_constant<caf::atom("reconnect")>;
 using get_dropped_atom = caf::atom_constant<caf::atom("dropped")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using etcd_snapshot_atom = caf::atom_constant<caf::atom("etcdsnap")>;
 using install_atom = caf::atom_constant<caf::atom("install")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 // Leases: a question only the leader can answer (LeaseQuery), the lease list,

@@ -83,6 +83,14 @@ std::unique_ptr<StreamSession> Node::open_stream(StreamKind kind, StreamSinkPtr 
   return std::make_unique<ActorStream>(std::move(session));
 }
 
+void Node::etcd_snapshot(std::function<void(std::shared_ptr<const std::string>)> done) {
+  auto apply = impl_->actors.apply;
+  impl_->system->spawn([apply, done = std::move(done)](caf::event_based_actor* self) {
+    self->request(apply, caf::infinite, etcd_snapshot_atom::value)
+        .then([done](const SnapshotBytesPtr& file) { done(file); }, [done](caf::error&) { done(nullptr); });
+  });
+}
+
 std::uint64_t Node::member_id() const { return impl_->actors.identity.member_id; }
 std::uint64_t Node::cluster_id() const { return impl_->actors.identity.cluster_id; }
 bool Node::restarted() const { return impl_->restarted; }

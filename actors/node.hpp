@@ -46,6 +46,10 @@ class Node {
   // Opens a client stream: a session actor of its kind answers through `sink`.
   std::unique_ptr<StreamSession> open_stream(StreamKind kind, StreamSinkPtr sink);
 
+  // The member's state as etcd's snapshot file (bbolt database and its
+  // SHA-256), handed to `done` on an actor thread.
+  void etcd_snapshot(std::function<void(std::shared_ptr<const std::string>)> done);
+
   std::uint64_t member_id() const;
   std::uint64_t cluster_id() const;
   // The data directory already held this member when it started (etcd's

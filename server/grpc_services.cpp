@@ -1,4 +1,5 @@
 #include "server/grpc_services.hpp"
+#include "server/snapshot_reactor.hpp"
 
 #include "server/stream_reactor.hpp"
 
@@ -57,6 +58,10 @@ grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* MaintenanceService::HashKV(grpc::CallbackServerContext* c, const HashKVRequest* q,
                                                      HashKVResponse* r) {
   return submit(node_, c, CallKind::hash_kv, q, r);
+}
+grpc::ServerWriteReactor<SnapshotResponse>* MaintenanceService::Snapshot(grpc::CallbackServerContext*,
+                                                                         const SnapshotRequest*) {
+  return new SnapshotReactor(node_);
 }
 grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* c, const MemberListRequest* q,
                                                      MemberListResponse* r) {

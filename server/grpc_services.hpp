@@ -39,6 +39,8 @@ class MaintenanceService final : public etcdserverpb::Maintenance::CallbackServi
                                        etcdserverpb::MoveLeaderResponse*) override;
   grpc::ServerUnaryReactor* HashKV(grpc::CallbackServerContext*, const etcdserverpb::HashKVRequest*,
                                    etcdserverpb::HashKVResponse*) override;
+  grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>* Snapshot(grpc::CallbackServerContext*,
+                                                                     const etcdserverpb::SnapshotRequest*) override;
 
  private:
   actors::Node& node_;
