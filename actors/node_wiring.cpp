@@ -5,6 +5,8 @@
 #include <random>
 
 #include "actors/apply_actor.hpp"
+#include "actors/log.hpp"
+#include "storage/etcd_import.hpp"
 #include "actors/lease_actor.hpp"
 #include "actors/watch_actor.hpp"
 #include "actors/peer_transport.hpp"
@@ -85,7 +87,23 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
               "start every member of --initial-cluster with --initial-cluster-state new";
       return false;
     }
-    return store.write(bootstrap(c, wanted), error) && store.load(loaded, error);
+    auto first = bootstrap(c, wanted);
+    // A directory `etcdctl snapshot restore` wrote: start from its data.
+    if (auto etcd = storage::import_etcd_data_dir(c.data_dir, c.initial_cluster.size(), error)) {
+      for (auto& r : etcd->records) first.mvcc_ops.push_back(mvcc::MirrorOp{false, std::move(r)});
+      for (const auto& l : etcd->leases) first.lease_ops.push_back(storage::LeaseOp{false, l});
+      storage::ApplyState state;
+      state.current_revision = etcd->current_revision;
+      state.compacted_revision = etcd->compacted_revision;
+      first.apply_state = state;
+      log_info("starting from the etcd snapshot restored in " + c.data_dir + "/member (revision " +
+               std::to_string(etcd->current_revision) + ", " + std::to_string(first.mvcc_ops.size()) +
+               " records, " + std::to_string(first.lease_ops.size()) + " leases)");
+    } else if (!error.empty()) {
+      error = "data dir " + c.data_dir + ": " + error;
+      return false;
+    }
+    return store.write(first, error) && store.load(loaded, error);
   }
   if (loaded.identity->cluster_id != wanted.cluster_id || loaded.identity->member_id != wanted.member_id) {
     error = "data dir " + c.data_dir + " belongs to member " + cluster::to_hex(loaded.identity->member_id) +

@@ -86,3 +86,84 @@ TEST_CASE("etcdctl snapshot save: etcd restores acord's snapshot and serves the 
   etcd.signal(SIGTERM);
   CHECK(etcd.wait(std::chrono::seconds(20)) >= 0);
 }
+
+TEST_CASE("etcd to acord: acord starts from an etcd snapshot restored by etcdctl and serves the same data",
+          "[snapshot][etcd]") {
+  Server etcd(ServerOptions{etcd_binary()});
+  const std::string ep = etcd.endpoint();
+  REQUIRE(etcdctl(ep, {"put", "foo", "bar"}).exit_code == 0);
+  REQUIRE(etcdctl(ep, {"put", "foo", "baz"}).exit_code == 0);
+  REQUIRE(etcdctl(ep, {"put", "gone", "x"}).exit_code == 0);
+  REQUIRE(etcdctl(ep, {"del", "gone"}).exit_code == 0);
+  REQUIRE(etcdctl(ep, {"compaction", "3"}).exit_code == 0);
+  const auto grant = etcdctl(ep, {"lease", "grant", "600"});
+  std::smatch id;
+  REQUIRE(std::regex_search(grant.out, id, std::regex("lease ([0-9a-f]+) granted")));
+  REQUIRE(etcdctl(ep, {"put", "leased", "v", "--lease=" + id[1].str()}).exit_code == 0);
+  for (int i = 0; i < 2000; ++i) REQUIRE(put(etcd.kv(), "key" + std::to_string(i), std::string(200, 'k')).ok());
+
+  TempDir dir;
+  const std::string file = dir.path + "/etcd.db";
+  REQUIRE(etcdctl(ep, {"snapshot", "save", file}).exit_code == 0);
+  const int peer = free_port();
+  const std::string peer_url = "http://127.0.0.1:" + std::to_string(peer);
+  const std::string data = dir.path + "/restored";
+  REQUIRE(etcdctl(ep, {"snapshot", "restore", file, "--name", "r1", "--initial-cluster", "r1=" + peer_url,
+                       "--initial-advertise-peer-urls", peer_url, "--data-dir", data})
+              .exit_code == 0);
+
+  const int client = free_port();
+  const std::string client_url = "http://127.0.0.1:" + std::to_string(client);
+  Child acord({acord_binary(), "--name", "r1", "--data-dir", data, "--listen-client-urls", client_url,
+               "--advertise-client-urls", client_url, "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls",
+               peer_url, "--initial-cluster", "r1=" + peer_url},
+              dir.path + "/acord.log");
+  const std::string restored = "127.0.0.1:" + std::to_string(client);
+  REQUIRE(wait_until([&] { return etcdctl(restored, {"get", "foo"}).exit_code == 0; }, std::chrono::seconds(20),
+                     std::chrono::milliseconds(200)));
+  const auto want = etcdctl(ep, {"get", "", "--from-key", "-w", "json"});
+  const auto got = etcdctl(restored, {"get", "", "--from-key", "-w", "json"});
+  CHECK(without_headers(got.out) == without_headers(want.out));
+  // The same data hashes the same on both (HashKV), the compaction point and
+  // the lease came along, and new writes continue from etcd's revision.
+  auto hash = [](const std::string& out) { return out.substr(out.find(',') + 1); };
+  CHECK(hash(etcdctl(restored, {"endpoint", "hashkv"}).out) == hash(etcdctl(ep, {"endpoint", "hashkv"}).out));
+  CHECK(etcdctl(restored, {"get", "foo", "--rev", "2"}).err.find("required revision has been compacted") !=
+        std::string::npos);
+  CHECK(etcdctl(restored, {"lease", "list"}).out.find(id[1].str()) != std::string::npos);
+  RangeResponse last;
+  RangeRequest q;
+  q.set_key("foo");
+  REQUIRE(etcd.kv().Range(ctx().get(), q, &last).ok());
+  const auto next = etcdctl(restored, {"put", "after", "1", "-w", "json"});
+  CHECK(next.out.find("\"revision\":" + std::to_string(last.header().revision() + 1)) != std::string::npos);
+  // Restarted, it keeps its own data and does not import again.
+  acord.signal(SIGTERM);
+  REQUIRE(acord.wait(std::chrono::seconds(20)) == 0);
+  Child again({acord_binary(), "--name", "r1", "--data-dir", data, "--listen-client-urls", client_url,
+               "--advertise-client-urls", client_url, "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls",
+               peer_url, "--initial-cluster", "r1=" + peer_url},
+              dir.path + "/acord2.log");
+  REQUIRE(wait_until([&] { return etcdctl(restored, {"get", "after"}).out.find("1") != std::string::npos; },
+                     std::chrono::seconds(20), std::chrono::milliseconds(200)));
+  CHECK(read_file(dir.path + "/acord2.log").find("starting from the etcd snapshot") == std::string::npos);
+  again.signal(SIGTERM);
+  CHECK(again.wait(std::chrono::seconds(20)) == 0);
+}
+
+TEST_CASE("a live etcd member's data directory is refused, with the way to migrate", "[snapshot][etcd]") {
+  Server etcd(ServerOptions{etcd_binary()});
+  for (int i = 0; i < 20; ++i) REQUIRE(put(etcd.kv(), "k" + std::to_string(i), "v").ok());
+  etcd.stop();  // etcd leaves on SIGTERM by the signal (143)
+  REQUIRE_FALSE(etcd.running());
+  const std::string data = etcd.data_dir();
+  const int peer = free_port(), client = free_port();
+  const auto r = run_command({acord_binary(), "--data-dir", data, "--listen-client-urls",
+                              "http://127.0.0.1:" + std::to_string(client), "--advertise-client-urls",
+                              "http://127.0.0.1:" + std::to_string(client), "--listen-peer-urls",
+                              "http://127.0.0.1:" + std::to_string(peer)},
+                             "", std::chrono::seconds(20));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("live etcd member") != std::string::npos);
+  CHECK(r.err.find("etcdctl snapshot restore") != std::string::npos);
+}
