@@ -36,6 +36,7 @@ struct Options {
   std::uint64_t seed = 0;
   int members = 3;
   std::string out;
+  int snapshot_count = 0;  // the members' --snapshot-count (0: their default)
 };
 
 Options parse(int argc, char** argv) {
@@ -50,6 +51,7 @@ Options parse(int argc, char** argv) {
     else if (k == "--members") o.members = std::stoi(v);
     else if (k == "--out") o.out = v;
     else if (k == "--partitions") o.partitions = v;
+    else if (k == "--snapshot-count") o.snapshot_count = std::stoi(v);
     else throw std::invalid_argument("unknown flag " + k);
   }
   if (o.members != 3 && o.members != 5) throw std::invalid_argument("--members must be 3 or 5");
@@ -77,7 +79,8 @@ struct Cluster {
   std::vector<std::string> endpoints;
   // Each member in its own namespace of `net` if it is available; else on
   // loopback, reaching its peers through `proxy` (advertised ports).
-  Cluster(int n, const NetnsNetwork& net, const std::vector<int>& own_peer_ports, const PeerProxy* proxy) {
+  Cluster(int n, const NetnsNetwork& net, const std::vector<int>& own_peer_ports, const PeerProxy* proxy,
+          int snapshot_count) {
     const bool netns = net.available() && proxy == nullptr;
     std::vector<int> client, peer;
     std::vector<std::string> host, advertised;
@@ -100,6 +103,10 @@ struct Cluster {
       o.initial_cluster = initial;
       o.extra_flags = {"--heartbeat-interval", std::to_string(heartbeat_ms), "--election-timeout",
                        std::to_string(election_ms)};
+      if (snapshot_count > 0) {
+        // A short log: members that were down or cut off catch up by snapshot.
+        o.extra_flags.insert(o.extra_flags.end(), {"--snapshot-count", std::to_string(snapshot_count)});
+      }
       o.wait_ready = false;
       members.push_back(std::make_unique<test::Server>(o));
       endpoints.push_back(members.back()->endpoint());
@@ -159,7 +166,7 @@ int main(int argc, char** argv) {
     });
   }
   std::cout << "partitions: " << (proxy ? "through a proxy on the peer links" : "network namespaces") << std::endl;
-  Cluster cluster(o.members, network, own_peer_ports, proxy.get());
+  Cluster cluster(o.members, network, own_peer_ports, proxy.get(), o.snapshot_count);
   for (auto& m : cluster.members) g_members.push_back(m.get());
   Partitioner* partitioner = proxy ? static_cast<Partitioner*>(proxy.get()) : &network;
   if (!cluster.ready(std::chrono::seconds(30))) {
