@@ -14,6 +14,12 @@ using namespace etcdserverpb;
 
 namespace {
 
+ServerOptions etcd_options() {
+  ServerOptions o;
+  o.binary = etcd_binary();
+  return o;
+}
+
 std::string without_headers(const std::string& json) {
   return std::regex_replace(json, std::regex("\"header\":\\{[^}]*\\},?"), "");
 }
@@ -89,7 +95,7 @@ TEST_CASE("etcdctl snapshot save: etcd restores acord's snapshot and serves the 
 
 TEST_CASE("etcd to acord: acord starts from an etcd snapshot restored by etcdctl and serves the same data",
           "[snapshot][etcd]") {
-  Server etcd(ServerOptions{etcd_binary()});
+  Server etcd(etcd_options());
   const std::string ep = etcd.endpoint();
   REQUIRE(etcdctl(ep, {"put", "foo", "bar"}).exit_code == 0);
   REQUIRE(etcdctl(ep, {"put", "foo", "baz"}).exit_code == 0);
@@ -152,7 +158,7 @@ TEST_CASE("etcd to acord: acord starts from an etcd snapshot restored by etcdctl
 }
 
 TEST_CASE("a live etcd member's data directory is refused, with the way to migrate", "[snapshot][etcd]") {
-  Server etcd(ServerOptions{etcd_binary()});
+  Server etcd(etcd_options());
   for (int i = 0; i < 20; ++i) REQUIRE(put(etcd.kv(), "k" + std::to_string(i), "v").ok());
   etcd.stop();  // etcd leaves on SIGTERM by the signal (143)
   REQUIRE_FALSE(etcd.running());

@@ -29,7 +29,7 @@ TEST_CASE("CRC-32C gives the standard check value", "[hashkv]") {
   CHECK(split.value() == c.value());
 }
 
-TEST_CASE("HashKV: same writes, same hash; any difference in the records changes it", "[hashkv]") {
+TEST_CASE("HashKV: same writes give the same hash, and any difference in the records changes it", "[hashkv]") {
   MvccStore a, b, c;
   for (auto* s : {&a, &b, &c}) {
     put(*s, "foo", "bar");
