@@ -51,6 +51,15 @@ class ClusterService final : public etcdserverpb::Cluster::CallbackService {
   explicit ClusterService(actors::Node& node) : node_(node) {}
   grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext*, const etcdserverpb::MemberListRequest*,
                                        etcdserverpb::MemberListResponse*) override;
+  // Not built yet (Raft membership changes): each says so, naming what is.
+  grpc::ServerUnaryReactor* MemberAdd(grpc::CallbackServerContext*, const etcdserverpb::MemberAddRequest*,
+                                      etcdserverpb::MemberAddResponse*) override;
+  grpc::ServerUnaryReactor* MemberRemove(grpc::CallbackServerContext*, const etcdserverpb::MemberRemoveRequest*,
+                                         etcdserverpb::MemberRemoveResponse*) override;
+  grpc::ServerUnaryReactor* MemberUpdate(grpc::CallbackServerContext*, const etcdserverpb::MemberUpdateRequest*,
+                                         etcdserverpb::MemberUpdateResponse*) override;
+  grpc::ServerUnaryReactor* MemberPromote(grpc::CallbackServerContext*, const etcdserverpb::MemberPromoteRequest*,
+                                          etcdserverpb::MemberPromoteResponse*) override;
 
  private:
   actors::Node& node_;
