@@ -3,36 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
+#include "storage/bbolt_format.hpp"
+
 namespace acord::storage {
 namespace {
 
-// bbolt's constants (page.go, db.go).
-constexpr std::uint16_t branch_page_flag = 0x01;
-constexpr std::uint16_t leaf_page_flag = 0x02;
-constexpr std::uint16_t meta_page_flag = 0x04;
-constexpr std::uint16_t freelist_page_flag = 0x10;
-constexpr std::uint32_t bucket_leaf_flag = 0x01;
-constexpr std::uint32_t magic = 0xED0CDAED;
-constexpr std::uint32_t version = 2;
-constexpr std::size_t page_header_size = 16;  // id u64, flags u16, count u16, overflow u32
-constexpr std::size_t element_size = 16;      // leaf: flags, pos, ksize, vsize; branch: pos, ksize, pgid
-constexpr std::size_t max_elements = 0xFFFF;  // a page counts its elements in 16 bits
-
-// bbolt writes its structures in the machine's order; etcd runs on
-// little-endian machines, and so does every file this writes.
-template <class T>
-void put_le(std::string& out, std::size_t at, T v) {
-  for (std::size_t i = 0; i < sizeof(T); ++i) out[at + i] = static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xFF);
-}
-
-std::uint64_t fnv64a(const char* data, std::size_t n) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= static_cast<unsigned char>(data[i]);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
+using namespace bbolt;
 
 struct Element {
   std::string key, value;
@@ -90,7 +66,7 @@ class Writer {
       put_le<std::uint64_t>(out_, m + 32, freelist);
       put_le<std::uint64_t>(out_, m + 40, next_);  // pages in the file
       put_le<std::uint64_t>(out_, m + 48, txid);
-      put_le<std::uint64_t>(out_, m + 56, fnv64a(out_.data() + m, 56));
+      put_le<std::uint64_t>(out_, m + 56, fnv64a(out_.data() + m, meta_checksummed));
     }
     return std::move(out_);
   }

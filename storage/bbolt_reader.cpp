@@ -3,32 +3,13 @@
 #include <functional>
 #include <set>
 
+#include "storage/bbolt_format.hpp"
+
 namespace acord::storage {
 namespace {
 
-constexpr std::uint16_t branch_page_flag = 0x01;
-constexpr std::uint16_t leaf_page_flag = 0x02;
-constexpr std::uint16_t meta_page_flag = 0x04;
-constexpr std::uint32_t bucket_leaf_flag = 0x01;
-constexpr std::uint32_t magic = 0xED0CDAED;
-constexpr std::size_t page_header_size = 16;
-constexpr std::size_t element_size = 16;
+using namespace bbolt;
 constexpr int max_depth = 64;  // a B+tree deeper than this is a damaged file
-
-std::uint64_t le(const std::string& s, std::size_t at, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[at + static_cast<std::size_t>(i)]);
-  return v;
-}
-
-std::uint64_t fnv64a(const char* data, std::size_t n) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= static_cast<unsigned char>(data[i]);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 class Reader {
  public:
@@ -40,21 +21,21 @@ class Reader {
             const std::function<bool(const std::string&, const std::string&, std::uint32_t)>& visit) {
     if (depth > max_depth) return fail("the B+tree is deeper than any real one");
     if (at + page_header_size > limit) return fail("a page lies past the end of the file");
-    const auto flags = static_cast<std::uint16_t>(le(f_, at + 8, 2));
-    const auto count = static_cast<std::size_t>(le(f_, at + 10, 2));
-    const std::size_t end = std::min(limit, at + (le(f_, at + 12, 4) + 1) * page_size_);
+    const auto flags = static_cast<std::uint16_t>(get_le(f_, at + 8, 2));
+    const auto count = static_cast<std::size_t>(get_le(f_, at + 10, 2));
+    const std::size_t end = std::min(limit, at + (get_le(f_, at + 12, 4) + 1) * page_size_);
     if (at + page_header_size + count * element_size > limit) return fail("a page's elements run past its end");
     for (std::size_t i = 0; i < count; ++i) {
       const std::size_t el = at + page_header_size + i * element_size;
       if (flags & leaf_page_flag) {
-        const auto eflags = static_cast<std::uint32_t>(le(f_, el, 4));
-        const std::size_t k = el + le(f_, el + 4, 4), ks = le(f_, el + 8, 4), vs = le(f_, el + 12, 4);
+        const auto eflags = static_cast<std::uint32_t>(get_le(f_, el, 4));
+        const std::size_t k = el + get_le(f_, el + 4, 4), ks = get_le(f_, el + 8, 4), vs = get_le(f_, el + 12, 4);
         // An inline page (inside a value) ends where the value ends.
         const std::size_t bound = limit == f_.size() ? end : limit;
         if (k + ks + vs > bound) return fail("a leaf element runs past its page");
         if (!visit(f_.substr(k, ks), f_.substr(k + ks, vs), eflags)) return false;
       } else if (flags & branch_page_flag) {
-        const std::uint64_t child = le(f_, el + 8, 8);
+        const std::uint64_t child = get_le(f_, el + 8, 8);
         if ((child + 1) * page_size_ > f_.size()) return fail("a branch names a page past the end of the file");
         // A page reached twice is a cycle or a shared subtree: damage either way.
         if (!visited_.insert(child).second) return fail("a page is reached twice in the B+tree");
@@ -70,7 +51,7 @@ class Reader {
   // parent holds as the value, followed by its inline page when root is 0.
   bool bucket(const std::string& value, std::vector<std::pair<std::string, std::string>>& out) {
     if (value.size() < 16) return fail("a bucket header is too short");
-    const std::uint64_t root = le(value, 0, 8);
+    const std::uint64_t root = get_le(value, 0, 8);
     auto collect = [&](const std::string& k, const std::string& v, std::uint32_t flags) {
       if (!(flags & bucket_leaf_flag)) out.emplace_back(k, v);  // nested buckets: etcd has none
       return true;
@@ -102,7 +83,7 @@ class Reader {
 std::optional<BboltBuckets> read_bbolt(const std::string& file, std::string& error) {
   // The meta pages: the first one tells the page size; the newer valid one wins.
   if (file.size() < 2 * page_header_size + 64) return error = "too short for a bbolt file", std::nullopt;
-  const std::size_t page_size = le(file, page_header_size + 8, 4);
+  const std::size_t page_size = get_le(file, page_header_size + 8, 4);
   if (page_size < 512 || page_size > (1u << 20) || file.size() < 2 * page_size) {
     return error = "not a bbolt file (no valid meta page)", std::nullopt;
   }
@@ -110,11 +91,11 @@ std::optional<BboltBuckets> read_bbolt(const std::string& file, std::string& err
   std::uint64_t best_txid = 0;
   for (std::size_t page = 0; page < 2; ++page) {
     const std::size_t at = page * page_size, m = at + page_header_size;
-    if (!(le(file, at + 8, 2) & meta_page_flag) || le(file, m, 4) != magic || le(file, m + 4, 4) != 2) continue;
-    if (le(file, m + 56, 8) != fnv64a(file.data() + m, 56)) continue;
-    const std::uint64_t txid = le(file, m + 48, 8);
+    if (!(get_le(file, at + 8, 2) & meta_page_flag) || get_le(file, m, 4) != magic || get_le(file, m + 4, 4) != 2) continue;
+    if (get_le(file, m + 56, 8) != fnv64a(file.data() + m, meta_checksummed)) continue;
+    const std::uint64_t txid = get_le(file, m + 48, 8);
     if (!root || txid > best_txid) {
-      root = le(file, m + 16, 8);
+      root = get_le(file, m + 16, 8);
       best_txid = txid;
     }
   }
