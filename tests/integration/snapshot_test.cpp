@@ -20,6 +20,14 @@ ServerOptions etcd_options() {
   return o;
 }
 
+// A one-member server named r1 on a restored data directory.
+std::vector<std::string> member_r1(const std::string& binary, const std::string& data, const std::string& client_url,
+                                   const std::string& peer_url) {
+  return {binary, "--name", "r1", "--data-dir", data, "--listen-client-urls", client_url, "--advertise-client-urls",
+          client_url, "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url, "--initial-cluster",
+          "r1=" + peer_url};
+}
+
 std::string without_headers(const std::string& json) {
   return std::regex_replace(json, std::regex("\"header\":\\{[^}]*\\},?"), "");
 }
@@ -71,10 +79,7 @@ TEST_CASE("etcdctl snapshot save: etcd restores acord's snapshot and serves the 
   REQUIRE(restore.exit_code == 0);
 
   const std::string client_url = "http://127.0.0.1:" + std::to_string(client);
-  Child etcd({etcd_binary(), "--name", "r1", "--data-dir", data, "--listen-client-urls", client_url,
-              "--advertise-client-urls", client_url, "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls",
-              peer_url, "--initial-cluster", "r1=" + peer_url},
-             dir.path + "/etcd.log");
+  Child etcd(member_r1(etcd_binary(), data, client_url, peer_url), dir.path + "/etcd.log");
   const std::string restored = "127.0.0.1:" + std::to_string(client);
   REQUIRE(wait_until([&] { return etcdctl(restored, {"get", "foo"}).exit_code == 0; }, std::chrono::seconds(20),
                      std::chrono::milliseconds(200)));
@@ -120,10 +125,7 @@ TEST_CASE("etcd to acord: acord starts from an etcd snapshot restored by etcdctl
 
   const int client = free_port();
   const std::string client_url = "http://127.0.0.1:" + std::to_string(client);
-  Child acord({acord_binary(), "--name", "r1", "--data-dir", data, "--listen-client-urls", client_url,
-               "--advertise-client-urls", client_url, "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls",
-               peer_url, "--initial-cluster", "r1=" + peer_url},
-              dir.path + "/acord.log");
+  Child acord(member_r1(acord_binary(), data, client_url, peer_url), dir.path + "/acord.log");
   const std::string restored = "127.0.0.1:" + std::to_string(client);
   REQUIRE(wait_until([&] { return etcdctl(restored, {"get", "foo"}).exit_code == 0; }, std::chrono::seconds(20),
                      std::chrono::milliseconds(200)));
@@ -146,10 +148,7 @@ TEST_CASE("etcd to acord: acord starts from an etcd snapshot restored by etcdctl
   // Restarted, it keeps its own data and does not import again.
   acord.signal(SIGTERM);
   REQUIRE(acord.wait(std::chrono::seconds(20)) == 0);
-  Child again({acord_binary(), "--name", "r1", "--data-dir", data, "--listen-client-urls", client_url,
-               "--advertise-client-urls", client_url, "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls",
-               peer_url, "--initial-cluster", "r1=" + peer_url},
-              dir.path + "/acord2.log");
+  Child again(member_r1(acord_binary(), data, client_url, peer_url), dir.path + "/acord2.log");
   REQUIRE(wait_until([&] { return etcdctl(restored, {"get", "after"}).out.find("1") != std::string::npos; },
                      std::chrono::seconds(20), std::chrono::milliseconds(200)));
   CHECK(read_file(dir.path + "/acord2.log").find("starting from the etcd snapshot") == std::string::npos);
