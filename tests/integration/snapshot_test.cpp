@@ -28,6 +28,22 @@ std::vector<std::string> member_r1(const std::string& binary, const std::string&
           "r1=" + peer_url};
 }
 
+// Overwrites, a delete, a compaction at 3 and a key on a lease; returns the
+// lease's id as etcdctl prints it.
+std::string write_history(const std::string& ep) {
+  REQUIRE(etcdctl(ep, {"put", "foo", "bar"}).exit_code == 0);
+  REQUIRE(etcdctl(ep, {"put", "foo", "baz"}).exit_code == 0);
+  REQUIRE(etcdctl(ep, {"put", "gone", "x"}).exit_code == 0);
+  REQUIRE(etcdctl(ep, {"del", "gone"}).exit_code == 0);
+  REQUIRE(etcdctl(ep, {"compaction", "3"}).exit_code == 0);
+  const auto grant = etcdctl(ep, {"lease", "grant", "600"});
+  std::smatch id;
+  REQUIRE(std::regex_search(grant.out, id, std::regex("lease ([0-9a-f]+) granted")));
+  const std::string lease = id[1].str();
+  REQUIRE(etcdctl(ep, {"put", "leased", "v", "--lease=" + lease}).exit_code == 0);
+  return lease;
+}
+
 std::string without_headers(const std::string& json) {
   return std::regex_replace(json, std::regex("\"header\":\\{[^}]*\\},?"), "");
 }
@@ -37,15 +53,7 @@ std::string without_headers(const std::string& json) {
 TEST_CASE("etcdctl snapshot save: etcd restores acord's snapshot and serves the same data", "[snapshot][etcd]") {
   Server acord;
   const std::string ep = acord.endpoint();
-  REQUIRE(etcdctl(ep, {"put", "foo", "bar"}).exit_code == 0);
-  REQUIRE(etcdctl(ep, {"put", "foo", "baz"}).exit_code == 0);
-  REQUIRE(etcdctl(ep, {"put", "gone", "x"}).exit_code == 0);
-  REQUIRE(etcdctl(ep, {"del", "gone"}).exit_code == 0);
-  REQUIRE(etcdctl(ep, {"compaction", "3"}).exit_code == 0);
-  const auto grant = etcdctl(ep, {"lease", "grant", "600"});
-  std::smatch id;
-  REQUIRE(std::regex_search(grant.out, id, std::regex("lease ([0-9a-f]+) granted")));
-  REQUIRE(etcdctl(ep, {"put", "leased", "v", "--lease=" + id[1].str()}).exit_code == 0);
+  const std::string lease = write_history(ep);
   // Enough data for the key bucket to need many pages and a branch page above
   // them, and one value larger than a page.
   for (int i = 0; i < 3000; ++i) {
@@ -93,7 +101,7 @@ TEST_CASE("etcdctl snapshot save: etcd restores acord's snapshot and serves the 
   const auto old = etcdctl(restored, {"get", "foo", "--rev", "2"});
   CHECK(old.exit_code != 0);
   CHECK(old.err.find("required revision has been compacted") != std::string::npos);
-  CHECK(etcdctl(restored, {"lease", "list"}).out.find(id[1].str()) != std::string::npos);
+  CHECK(etcdctl(restored, {"lease", "list"}).out.find(lease) != std::string::npos);
   etcd.signal(SIGTERM);
   CHECK(etcd.wait(std::chrono::seconds(20)) >= 0);
 }
@@ -102,15 +110,7 @@ TEST_CASE("etcd to acord: acord starts from an etcd snapshot restored by etcdctl
           "[snapshot][etcd]") {
   Server etcd(etcd_options());
   const std::string ep = etcd.endpoint();
-  REQUIRE(etcdctl(ep, {"put", "foo", "bar"}).exit_code == 0);
-  REQUIRE(etcdctl(ep, {"put", "foo", "baz"}).exit_code == 0);
-  REQUIRE(etcdctl(ep, {"put", "gone", "x"}).exit_code == 0);
-  REQUIRE(etcdctl(ep, {"del", "gone"}).exit_code == 0);
-  REQUIRE(etcdctl(ep, {"compaction", "3"}).exit_code == 0);
-  const auto grant = etcdctl(ep, {"lease", "grant", "600"});
-  std::smatch id;
-  REQUIRE(std::regex_search(grant.out, id, std::regex("lease ([0-9a-f]+) granted")));
-  REQUIRE(etcdctl(ep, {"put", "leased", "v", "--lease=" + id[1].str()}).exit_code == 0);
+  const std::string lease = write_history(ep);
   for (int i = 0; i < 2000; ++i) REQUIRE(put(etcd.kv(), "key" + std::to_string(i), std::string(200, 'k')).ok());
 
   TempDir dir;
@@ -138,7 +138,7 @@ TEST_CASE("etcd to acord: acord starts from an etcd snapshot restored by etcdctl
   CHECK(hash(etcdctl(restored, {"endpoint", "hashkv"}).out) == hash(etcdctl(ep, {"endpoint", "hashkv"}).out));
   CHECK(etcdctl(restored, {"get", "foo", "--rev", "2"}).err.find("required revision has been compacted") !=
         std::string::npos);
-  CHECK(etcdctl(restored, {"lease", "list"}).out.find(id[1].str()) != std::string::npos);
+  CHECK(etcdctl(restored, {"lease", "list"}).out.find(lease) != std::string::npos);
   RangeResponse last;
   RangeRequest q;
   q.set_key("foo");
