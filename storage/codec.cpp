@@ -19,6 +19,8 @@ std::optional<std::tuple<std::uint8_t, Ts...>> unpack(const std::string& v) {
   return t;
 }
 
+}  // namespace
+
 void put_be(std::string& out, std::uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
@@ -28,8 +30,6 @@ std::uint64_t get_be(const std::string& s, std::size_t at) {
   for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
   return v;
 }
-
-}  // namespace
 
 std::string index_key(raft::Index i) {
   std::string k;

@@ -48,6 +48,10 @@ struct LogStart {
   raft::Term term_before_first = 0;
 };
 
+// 8 bytes, big-endian (also how etcd's backend writes its indexes and ids).
+void put_be(std::string& out, std::uint64_t v);
+std::uint64_t get_be(const std::string& s, std::size_t at);  // 8 bytes from `at`
+
 std::string index_key(raft::Index i);
 raft::Index index_from_key(const std::string& k);
 std::string revision_key(const mvcc::Revision& r);

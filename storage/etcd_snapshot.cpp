@@ -3,32 +3,15 @@
 #include <openssl/sha.h>
 
 #include "core/mvcc/etcd_record.hpp"
+#include "leasepb/lease.pb.h"
 #include "storage/bbolt_file.hpp"
 
 namespace acord::storage {
 namespace {
 
 std::string big_endian(std::uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>(v >> (56 - 8 * i));
-  return out;
-}
-
-void varint_field(std::string& out, int field, std::uint64_t v) {
-  out.push_back(static_cast<char>(field << 3));  // wire type 0
-  do {
-    char b = static_cast<char>(v & 0x7F);
-    v >>= 7;
-    if (v != 0) b = static_cast<char>(b | 0x80);
-    out.push_back(b);
-  } while (v != 0);
-}
-
-// leasepb.Lease {ID = 1, TTL = 2}, as etcd's lessor persists a lease.
-std::string lease_value(const LeaseRecord& l) {
   std::string out;
-  if (l.id != 0) varint_field(out, 1, static_cast<std::uint64_t>(l.id));
-  if (l.ttl_s != 0) varint_field(out, 2, static_cast<std::uint64_t>(l.ttl_s));
+  put_be(out, v);
   return out;
 }
 
@@ -50,7 +33,12 @@ std::string etcd_snapshot_file(const EtcdSnapshotInput& in) {
     meta.emplace_back("finishedCompactRev", at);
   }
   auto& leases = b["lease"];
-  for (const auto& l : in.leases) leases.emplace_back(big_endian(static_cast<std::uint64_t>(l.id)), lease_value(l));
+  for (const auto& l : in.leases) {
+    leasepb::Lease record;  // as etcd's lessor persists a lease
+    record.set_id(l.id);
+    record.set_ttl(l.ttl_s);
+    leases.emplace_back(big_endian(static_cast<std::uint64_t>(l.id)), record.SerializeAsString());
+  }
   b["cluster"].emplace_back("clusterVersion", in.cluster_version);
 
   std::string file = write_bbolt(b);
