@@ -1,6 +1,6 @@
 #include "core/mvcc/hash_kv.hpp"
 
-#include <set>
+#include <absl/container/flat_hash_map.h>
 
 #include "core/mvcc/crc32c.hpp"
 #include "core/mvcc/etcd_record.hpp"
@@ -22,20 +22,23 @@ HashKv hash_kv(const MvccStore& store, std::int64_t revision) {
     return out;
   }
   if (revision <= 0) revision = out.revision;
+  const auto records = store.all_records();  // in revision order, as the backend's keys sort
   // etcd skips the records at or below the compaction point that a
   // compaction at `revision` would drop: of those, only each live key's
-  // newest version counts (and all of them when no key is live).
-  RangeResult live;
-  RangeOptions at;
-  at.revision = revision;
-  store.range(std::string_view("\0", 1), std::string_view("\0", 1), at, live);
-  std::set<std::pair<std::string_view, std::int64_t>> keep;
-  for (const auto& kv : live.kvs) keep.emplace(kv.key, kv.mod_revision);
+  // newest version counts (and all of them when no key is live). Each key's
+  // newest record at or below `revision`, from the records themselves:
+  absl::flat_hash_map<std::string_view, const Record*> newest;
+  for (const auto& r : records) {
+    if (r.revision.main > revision) break;
+    newest[r.kv.key] = &r;
+  }
+  bool any_live = false;
+  for (const auto& [key, r] : newest) any_live = any_live || !r->tombstone;
   Crc32c crc;
   crc.update("key");
-  for (const auto& r : store.all_records()) {  // in revision order, as the backend's keys sort
+  for (const auto& r : records) {
     if (r.revision.main > revision) break;
-    if (r.revision.main <= out.compact_revision && !keep.empty() && !keep.count({r.kv.key, r.revision.main})) continue;
+    if (r.revision.main <= out.compact_revision && any_live && (r.tombstone || newest.at(r.kv.key) != &r)) continue;
     crc.update(etcd_revision_key(r.revision, r.tombstone));
     crc.update(etcd_record_value(r));
   }
