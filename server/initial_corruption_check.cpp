@@ -7,6 +7,7 @@
 #include "actors/call.hpp"
 #include "actors/log.hpp"
 #include "core/cluster/cluster_identity.hpp"
+#include "core/kv/api_error.hpp"
 #include "core/cluster/url.hpp"
 #include "etcdserverpb/rpc.grpc.pb.h"
 
@@ -85,13 +86,14 @@ std::string check_initial_hash_kv(actors::Node& node, std::chrono::milliseconds 
       HashKVResponse r;
       const grpc::Status s = stub->HashKV(&ctx, q, &r);
       if (!s.ok()) {
+        // The peer's answer is one of the errors HashKV gives (ours, or etcd's).
         const std::string& m = s.error_message();
-        if (m.find("future revision") != std::string::npos) {
+        if (m == errors::future_revision().message) {
           log_warn("cannot fetch hash from slow remote peer" + fields);
           answered = true;
           break;
         }
-        if (m.find("compacted") != std::string::npos) {
+        if (m == errors::compacted().message) {
           log_warn("cannot fetch hash from remote peer; local member is behind" + fields);
           answered = true;
           break;
