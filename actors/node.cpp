@@ -1,5 +1,7 @@
 #include "actors/node.hpp"
 
+#include <algorithm>
+
 #include <caf/io/all.hpp>
 #include <google/protobuf/message.h>
 
@@ -14,7 +16,6 @@ struct Node::Impl {
   caf::actor_system_config cfg;  // must outlive the system
   std::unique_ptr<caf::actor_system> system;
   NodeActors actors;
-  bool restarted = false;
 };
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -24,7 +25,22 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   impl->store = storage::RocksStore::open(c.data_dir, error);
   if (!impl->store) return nullptr;
   storage::Loaded loaded;
-  if (!prepare_store(c, *impl->store, loaded, error, &impl->restarted)) return nullptr;
+  bool restarted = false;
+  if (!prepare_store(c, *impl->store, loaded, error, &restarted)) return nullptr;
+  if (restarted && c.before_start) {
+    StartingState s;
+    s.member_id = loaded.identity->member_id;
+    auto& records = loaded.records;
+    const auto by_revision = [](const mvcc::Record& a, const mvcc::Record& b) { return a.revision < b.revision; };
+    if (!std::is_sorted(records.begin(), records.end(), by_revision)) std::sort(records.begin(), records.end(), by_revision);
+    // The revision the store will report once built from these records.
+    std::int64_t current = std::max<std::int64_t>(1, loaded.apply_state.current_revision);
+    if (!records.empty()) current = std::max(current, records.back().revision.main);
+    s.hash = mvcc::hash_kv(records, current, loaded.apply_state.compacted_revision, 0);
+    s.members = loaded.apply_state.membership.members;
+    error = c.before_start(s);
+    if (!error.empty()) return nullptr;
+  }
   // The sharing scheduler parks idle workers on a condition variable; the
   // default work-stealing one spins, which costs a coordination service CPU it
   // mostly spends waiting for the disk and the network.
@@ -93,6 +109,5 @@ void Node::etcd_snapshot(std::function<void(std::shared_ptr<const std::string>)>
 
 std::uint64_t Node::member_id() const { return impl_->actors.identity.member_id; }
 std::uint64_t Node::cluster_id() const { return impl_->actors.identity.cluster_id; }
-bool Node::restarted() const { return impl_->restarted; }
 
 }  // namespace acord::actors

@@ -2,6 +2,7 @@
 // One acord node: opens (or bootstraps) its data directory, spawns its actors
 // (storage, raft, apply) and a session per client call. The front (gRPC)
 // talks to the node only through submit().
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,8 +10,16 @@
 #include "actors/call.hpp"
 #include "actors/stream.hpp"
 #include "core/cluster/cluster_identity.hpp"
+#include "core/mvcc/hash_kv.hpp"
 
 namespace acord::actors {
+
+// A restarted member as its data directory holds it, before anything runs.
+struct StartingState {
+  std::uint64_t member_id = 0;
+  mvcc::HashKv hash;  // HashKV of its data at its current revision
+  std::vector<cluster::Member> members;  // the membership it last applied, with published client urls
+};
 
 struct NodeConfig {
   std::string name;
@@ -31,6 +40,10 @@ struct NodeConfig {
   std::uint64_t snapshot_count = 0;
   std::string version;
   int watch_progress_notify_ms = 0;  // 0: etcd's default
+  // Run when a member restarts with data, before any of its actors start
+  // (nothing reaches its peers or clients yet): a non-empty answer refuses
+  // the start with that reason. etcd's initial corruption check.
+  std::function<std::string(const StartingState&)> before_start;
 };
 
 class Node {
@@ -52,9 +65,6 @@ class Node {
 
   std::uint64_t member_id() const;
   std::uint64_t cluster_id() const;
-  // The data directory already held this member when it started (etcd's
-  // "member initialized": a fresh member has nothing to compare).
-  bool restarted() const;
 
   struct Impl;
 

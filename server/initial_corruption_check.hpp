@@ -6,7 +6,8 @@
 // one that compacted elsewhere is reported and passed over, as in etcd.
 //
 // etcd asks its peers over the peer port; acord asks them over their client
-// URLs (the ones they published), with the Maintenance.HashKV any client uses.
+// URLs (the ones they published, as its own data last recorded them), with the
+// Maintenance.HashKV any client uses.
 #include <chrono>
 #include <string>
 
@@ -14,7 +15,8 @@
 
 namespace acord::server {
 
-// "" when no peer disagrees; otherwise etcd's one-line reason.
-std::string check_initial_hash_kv(actors::Node& node, std::chrono::milliseconds timeout);
+// "" when no peer disagrees; otherwise etcd's one-line reason. Run before the
+// member starts (NodeConfig::before_start), as etcd runs it before serving.
+std::string check_initial_hash_kv(const actors::StartingState& local, std::chrono::milliseconds timeout);
 
 }  // namespace acord::server

@@ -86,14 +86,15 @@ int main(int argc, char** argv) {
   nc.watch_progress_notify_ms = static_cast<int>(flags.watch_progress_notify_ms);  // 0: etcd's 10 minutes
   nc.version = etcd_api_version;
 
+  if (flags.initial_corrupt_check) {
+    nc.before_start = [](const acord::actors::StartingState& s) {
+      return acord::server::check_initial_hash_kv(s, std::chrono::milliseconds(acord::limits::request_timeout_ms));
+    };
+  }
+
   std::string error;
   auto node = acord::actors::Node::start(nc, error);
   if (!node) return fail(error);
-  if (flags.initial_corrupt_check && node->restarted()) {
-    const auto inconsistent = acord::server::check_initial_hash_kv(
-        *node, std::chrono::milliseconds(acord::limits::request_timeout_ms));
-    if (!inconsistent.empty()) return fail(inconsistent);
-  }
 
   acord::server::KvService kv(*node);
   acord::server::MaintenanceService maintenance(*node);

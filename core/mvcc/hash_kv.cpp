@@ -8,9 +8,14 @@
 namespace acord::mvcc {
 
 HashKv hash_kv(const MvccStore& store, std::int64_t revision) {
+  return hash_kv(store.all_records(), store.current_revision(), store.compacted_revision(), revision);
+}
+
+HashKv hash_kv(const std::vector<Record>& records, std::int64_t current_revision, std::int64_t compacted_revision,
+               std::int64_t revision) {
   HashKv out;
-  out.revision = store.current_revision();
-  out.compact_revision = store.compacted_revision();
+  out.revision = current_revision;
+  out.compact_revision = compacted_revision;
   // etcd: a revision at or below the compaction point is gone, one past the
   // current revision does not exist yet.
   if (revision > 0 && revision <= out.compact_revision) {
@@ -22,13 +27,12 @@ HashKv hash_kv(const MvccStore& store, std::int64_t revision) {
     return out;
   }
   if (revision <= 0) revision = out.revision;
-  const auto records = store.all_records();  // in revision order, as the backend's keys sort
   // etcd skips the records at or below the compaction point that a
   // compaction at `revision` would drop: of those, only each live key's
   // newest version counts (and all of them when no key is live). Each key's
   // newest record at or below `revision`, from the records themselves:
   absl::flat_hash_map<std::string_view, const Record*> newest;
-  for (const auto& r : records) {
+  for (const auto& r : records) {  // in revision order, as the backend's keys sort
     if (r.revision.main > revision) break;
     newest[r.kv.key] = &r;
   }

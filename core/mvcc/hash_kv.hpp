@@ -22,5 +22,9 @@ struct HashKv {
 
 // At `revision`; 0 means the current one.
 HashKv hash_kv(const MvccStore& store, std::int64_t revision);
+// The same over records in revision order (a data directory's, before a store
+// is built from them) and the store's current and compacted revisions.
+HashKv hash_kv(const std::vector<Record>& records, std::int64_t current_revision, std::int64_t compacted_revision,
+               std::int64_t revision);
 
 }  // namespace acord::mvcc
