@@ -29,6 +29,8 @@ RaftCore::RaftCore(Config config, Restored restored)
       // Mixed so that no seed cancels the id out: members must not share
       // their election timeouts (§5.2).
       rng_(config_.seed ^ (config_.id * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL)) {
+  std::sort(config_.voters.begin(), config_.voters.end());
+  config_.voters.erase(std::unique(config_.voters.begin(), config_.voters.end()), config_.voters.end());
   stable_ = last_index();
   // A commit index beyond the log can only come from a damaged store; never
   // claim more than we hold.
@@ -139,6 +141,12 @@ void RaftCore::become_leader() {
     pr.next = last_index() + 1;
     progress_[id] = pr;
   }
+  // Any membership entry in the log beyond the applied voters may still
+  // commit: it counts as the pending change.
+  pending_conf_index_ = 0;
+  for (Index i = std::max(first_index_, config_.voters_index + 1); i <= last_index(); ++i) {
+    if (changes_membership(log_[i - first_index_].type)) pending_conf_index_ = i;
+  }
   // §5.4.2: a leader commits entries of earlier terms only through an entry of
   // its own term, so it appends an empty one at once.
   log_.push_back(Entry{term_, last_index() + 1, EntryType::normal, {}});
@@ -160,7 +168,7 @@ void RaftCore::tick() {
     if (config_.check_quorum) {
       // CheckQuorum: a leader that has not heard from a quorum within an
       // election timeout steps down instead of serving stale reads.
-      std::size_t active = 1;
+      std::size_t active = promotable() ? 1 : 0;
       for (auto& [id, pr] : progress_) {
         if (pr.recent_active) ++active;
         pr.recent_active = false;
@@ -178,7 +186,14 @@ void RaftCore::tick() {
 }
 
 void RaftCore::campaign() {
-  if (role_ == Role::leader) return;
+  // Only a voter stands for election (etcd-io/raft's promotable): a member
+  // still catching up after joining, or one removed, must not.
+  if (role_ == Role::leader || !promotable()) return;
+  // Nor one that has committed a membership change it has not applied yet
+  // (etcd-io/raft's rule): its quorum would be counted among the wrong voters.
+  for (Index i = std::max(first_index_, config_.voters_index + 1); i <= commit_; ++i) {
+    if (changes_membership(log_[i - first_index_].type)) return;
+  }
   if (config_.pre_vote) {
     become_pre_candidate();
   } else {
@@ -187,6 +202,7 @@ void RaftCore::campaign() {
 }
 
 ProposeResult RaftCore::propose(std::string data, EntryType type) {
+  if (changes_membership(type)) return propose_conf_change(std::move(data));
   if (role_ != Role::leader || transferee_ != 0) return ProposeResult::not_leader;
   log_.push_back(Entry{term_, last_index() + 1, type, std::move(data)});
   broadcast_append();
@@ -201,6 +217,53 @@ ProposeResult RaftCore::propose_batch(std::vector<std::string> datas) {
   return ProposeResult::ok;
 }
 
+ProposeResult RaftCore::propose_conf_change(std::string data) {
+  if (role_ != Role::leader || transferee_ != 0) return ProposeResult::not_leader;
+  // §4.1 of the thesis: one change at a time, each a single voter, so any
+  // quorum of the old voters overlaps any quorum of the new.
+  if (pending_conf_index_ > config_.voters_index) return ProposeResult::change_pending;
+  log_.push_back(Entry{term_, last_index() + 1, EntryType::conf_change, std::move(data)});
+  pending_conf_index_ = last_index();
+  broadcast_append();
+  return ProposeResult::ok;
+}
+
+void RaftCore::apply_conf_change(Index index, std::vector<NodeId> voters) {
+  if (index < config_.voters_index) return;
+  std::sort(voters.begin(), voters.end());
+  voters.erase(std::unique(voters.begin(), voters.end()), voters.end());
+  config_.voters_index = index;
+  if (voters == config_.voters) return;
+  config_.voters = std::move(voters);
+  if (role_ == Role::candidate || role_ == Role::pre_candidate) {
+    // The votes counted so far were counted against other voters.
+    become_follower(term_, 0);
+    return;
+  }
+  if (role_ != Role::leader) return;
+  if (!promotable()) {
+    // This leader was removed: it stops leading (the others elect a leader
+    // among themselves; the entry removing it is in a quorum of their logs).
+    become_follower(term_, 0);
+    return;
+  }
+  for (auto it = progress_.begin(); it != progress_.end();) {
+    it = is_voter(it->first) ? std::next(it) : progress_.erase(it);
+  }
+  if (transferee_ != 0 && !is_voter(transferee_)) transferee_ = 0;
+  for (NodeId id : config_.voters) {
+    if (id == config_.id || progress_.count(id)) continue;
+    Progress pr;
+    pr.next = last_index() + 1;
+    pr.recent_active = true;  // give it an election timeout before CheckQuorum counts it
+    progress_[id] = pr;
+  }
+  // A smaller quorum may commit now; a new member hears from us at once.
+  maybe_commit();
+  broadcast_append();
+  release_confirmed_reads();
+}
+
 bool RaftCore::read_index(std::uint64_t context) { return read_index_batch({context}); }
 
 bool RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
@@ -211,7 +274,7 @@ bool RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
       // Until an entry of this term commits, this leader's commit index may be
       // behind what earlier leaders committed.
       reads_before_commit_.push_back(context);
-    } else if (quorum() == 1) {
+    } else if (quorum() == 1 && promotable()) {
       read_states_.push_back(ReadState{context, commit_});
     } else {
       pending_reads_.push_back(PendingRead{context, commit_, {config_.id}});
@@ -225,7 +288,7 @@ bool RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
 }
 
 void RaftCore::step(const Message& m) {
-  if (!is_voter(m.from) || m.from == config_.id) return;
+  if (m.from == 0 || m.from == config_.id) return;
   if (m.term > term_) {
     if (is_vote_request(m.type) && config_.check_quorum && leader_ != 0 &&
         election_elapsed_ < config_.election_ticks && m.context != kForcedCampaign) {
@@ -304,7 +367,7 @@ void RaftCore::step_candidate(const Message& m) {
     default:
       break;
   }
-  if (m.type != wanted) return;
+  if (m.type != wanted || !is_voter(m.from)) return;
   votes_[m.from] = !m.reject;
   std::size_t granted = 0, rejected = 0;
   for (const auto& [id, yes] : votes_) (yes ? granted : rejected)++;
@@ -334,7 +397,7 @@ void RaftCore::step_follower(const Message& m) {
     case Message::Type::timeout_now:
       // The leader hands over: campaign now, without a pre-vote, and ask the
       // others to set their leader lease aside for it.
-      become_candidate(true);
+      if (promotable()) become_candidate(true);
       break;
     default:
       break;
@@ -480,8 +543,10 @@ bool RaftCore::maybe_commit() {
   if (role_ != Role::leader) return false;
   // §5.3/§5.4.2: the highest index held by a quorum (this node counts what it
   // has made durable) commits if it belongs to this leader's term.
-  std::vector<Index> matches{stable_};
+  std::vector<Index> matches;
+  if (promotable()) matches.push_back(stable_);
   for (const auto& [id, pr] : progress_) matches.push_back(pr.match);
+  if (matches.size() < quorum()) return false;
   std::sort(matches.begin(), matches.end(), std::greater<>());
 #ifdef ACORD_MUTANT_NO_QUORUM
   const Index candidate = stable_;  // the deliberate bug of a mutant build: commit without a quorum
@@ -559,11 +624,23 @@ void RaftCore::handle_read_ack(NodeId from, std::uint64_t context) {
                          [&](const PendingRead& r) { return r.context == context; });
   if (it == pending_reads_.end()) return;
   if (std::find(it->acks.begin(), it->acks.end(), from) == it->acks.end()) it->acks.push_back(from);
-  if (it->acks.size() < quorum()) return;
-  // A quorum confirmed leadership after this read arrived, so for every read
-  // before it too.
-  for (auto r = pending_reads_.begin(); r != std::next(it); ++r) read_states_.push_back(ReadState{r->context, r->index});
-  pending_reads_.erase(pending_reads_.begin(), std::next(it));
+  release_confirmed_reads();
+}
+
+std::size_t RaftCore::voter_acks(const std::vector<NodeId>& acks) const {
+  return static_cast<std::size_t>(std::count_if(acks.begin(), acks.end(), [&](NodeId id) { return is_voter(id); }));
+}
+
+void RaftCore::release_confirmed_reads() {
+  // A quorum of the current voters confirmed leadership after a read
+  // arrived, so for every read before it too.
+  for (auto it = pending_reads_.rbegin(); it != pending_reads_.rend(); ++it) {
+    if (voter_acks(it->acks) < quorum()) continue;
+    const auto end = it.base();
+    for (auto r = pending_reads_.begin(); r != end; ++r) read_states_.push_back(ReadState{r->context, r->index});
+    pending_reads_.erase(pending_reads_.begin(), end);
+    return;
+  }
 }
 
 // ---- Ready -------------------------------------------------------------------

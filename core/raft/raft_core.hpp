@@ -9,8 +9,10 @@
 // CheckQuorum (so a member cut off and back does not depose a healthy leader),
 // log replication with a bound on messages in flight per follower (§5.3),
 // commitment by quorum of entries of the leader's own term only (§5.4.2),
-// ReadIndex for linearizable reads (§6.4 of Ongaro's thesis). Membership is
-// fixed by the configuration.
+// ReadIndex for linearizable reads (§6.4 of Ongaro's thesis), and membership
+// changes one voter at a time (§4.1 of the thesis) as etcd-io/raft makes them:
+// a change takes effect when the application applies its entry and calls
+// apply_conf_change, and a leader has at most one change that is not applied.
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -22,7 +24,11 @@ namespace acord::raft {
 
 struct Config {
   NodeId id = 0;
-  std::vector<NodeId> voters;  // including this node
+  // Who votes, as of the last membership entry applied (`voters_index`,
+  // below). A member that joins a running cluster is not among them: it
+  // follows whoever leads and never campaigns until it applies a membership
+  // that names it.
+  std::vector<NodeId> voters;
   int election_ticks = 10;
   int heartbeat_ticks = 1;
   std::uint64_t seed = 0;  // for the randomized election timeout
@@ -30,6 +36,7 @@ struct Config {
   bool check_quorum = true;
   std::size_t max_inflight_messages = 64;     // appends in flight per follower
   std::size_t max_entries_per_message = 256;  // entries in one append
+  Index voters_index = 0;  // the index of the entry (or snapshot) `voters` come from
 };
 
 // The durable state a node restarts from.
@@ -43,7 +50,11 @@ struct Restored {
   Index applied = 0;
 };
 
-enum class ProposeResult { ok, not_leader };
+enum class ProposeResult {
+  ok,
+  not_leader,
+  change_pending,  // a membership change is still to be applied: one at a time
+};
 
 class RaftCore {
  public:
@@ -58,8 +69,19 @@ class RaftCore {
   // Several normal entries at once, appended in order and sent to each
   // follower in one append rather than one append each.
   ProposeResult propose_batch(std::vector<std::string> datas);
-  // A message from a peer. Messages from nodes outside the configuration are
-  // ignored.
+  // Appends an entry that adds, removes or updates one member (the data is
+  // the application's). Refused while an earlier change is not yet applied;
+  // a new leader counts every change in its log beyond the applied one.
+  ProposeResult propose_conf_change(std::string data);
+  // The application applied the membership entry at `index` (or installed a
+  // snapshot at `index`); `voters` is who votes from now on. A leader starts
+  // or stops replicating to the members added or removed and commits by the
+  // new quorum; a leader that is no longer a voter steps down; a node that is
+  // not a voter never campaigns. An older index than the last one is ignored.
+  void apply_conf_change(Index index, std::vector<NodeId> voters);
+  // A message from a peer. Any peer is heard (a member joining the cluster
+  // must follow the leader before it knows the membership); only voters'
+  // votes and acknowledgements count.
   void step(const Message& m);
   // Asks for a linearizable read point: a ReadState with this context comes
   // out of a later Ready once a quorum confirmed this node still leads.
@@ -85,6 +107,10 @@ class RaftCore {
   // does not lead or `to` is not another voter.
   bool transfer_leadership(NodeId to);
   NodeId transferee() const { return transferee_; }
+
+  const std::vector<NodeId>& voters() const { return config_.voters; }
+  // Whether this node is among the voters: only then may it campaign.
+  bool promotable() const { return is_voter(config_.id); }
 
   Role role() const { return role_; }
   Term term() const { return term_; }
@@ -153,6 +179,8 @@ class RaftCore {
   void handle_heartbeat(const Message& m);
   void handle_append_response(const Message& m);
   void handle_read_ack(NodeId from, std::uint64_t context);
+  std::size_t voter_acks(const std::vector<NodeId>& acks) const;
+  void release_confirmed_reads();
   void release_reads();
 
   Config config_;
@@ -178,6 +206,9 @@ class RaftCore {
   std::vector<std::uint64_t> reads_before_commit_;  // leader: reads awaiting its first commit
   std::vector<ReadState> read_states_;
   std::uint64_t ticks_ = 0;
+  // Leader: the index of the newest membership entry in its log; a new change
+  // waits until the voters as of that entry are applied.
+  Index pending_conf_index_ = 0;
   NodeId transferee_ = 0;  // leader: where leadership is being handed
   int transfer_elapsed_ = 0;
   bool forced_campaign_ = false;  // candidate: started by timeout_now (ignores leases)

@@ -14,8 +14,15 @@ using Term = std::uint64_t;
 
 enum class EntryType : std::uint8_t {
   normal = 0,  // data is a proposal (protocol/proposal.hpp); empty for a leader's no-op
-  membership = 1,  // data is a membership record (core/cluster)
+  membership = 1,  // data is a whole membership record (protocol::Membership): a new cluster's first entry
+  // data is a proposal (protocol/proposal.hpp) that adds, removes or updates
+  // one member: the application applies it and hands the core the voters that
+  // result (RaftCore::apply_conf_change).
+  conf_change = 2,
 };
+
+// Entries that change who votes: at most one is in flight at a time.
+inline bool changes_membership(EntryType t) { return t == EntryType::membership || t == EntryType::conf_change; }
 
 struct Entry {
   Term term = 0;

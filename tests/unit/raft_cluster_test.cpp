@@ -3,79 +3,11 @@
 // (The randomized counterpart is raft_simulation_test.cpp.)
 #include <catch2/catch.hpp>
 
-#include <map>
-#include <memory>
-#include <set>
-
-#include "core/raft/raft_core.hpp"
+#include "raft_net.hpp"
 
 using namespace acord::raft;
+using acord::raft::test::Net;
 
-namespace {
-
-struct Net {
-  std::map<NodeId, std::unique_ptr<RaftCore>> nodes;
-  std::map<NodeId, std::vector<Entry>> applied;
-  std::map<NodeId, std::vector<ReadState>> reads;
-  std::vector<Message> wire;
-  std::set<NodeId> isolated;  // cut off from everyone, both ways
-  bool drop_appends = false;   // lose every append (votes and heartbeats still pass)
-
-  explicit Net(int n) {
-    std::vector<NodeId> ids;
-    for (int i = 1; i <= n; ++i) ids.push_back(static_cast<NodeId>(i));
-    for (NodeId id : ids) {
-      Config c;
-      c.id = id;
-      c.voters = ids;
-      c.seed = id * 1000;
-      nodes[id] = std::make_unique<RaftCore>(c, Restored{});
-    }
-  }
-  RaftCore& operator[](NodeId id) { return *nodes.at(id); }
-
-  // Persists (trivially: memory) and collects each node's Ready.
-  void flush() {
-    for (auto& [id, core] : nodes) {
-      while (core->has_ready()) {
-        Ready rd = core->ready();
-        for (auto& m : rd.messages) wire.push_back(m);
-        for (auto& e : rd.committed) applied[id].push_back(e);
-        for (auto& r : rd.read_states) reads[id].push_back(r);
-        core->advance(rd);
-      }
-    }
-  }
-  // Delivers until the network is quiet.
-  void settle() {
-    flush();
-    for (int round = 0; round < 1000 && !wire.empty(); ++round) {
-      auto batch = std::move(wire);
-      wire.clear();
-      for (auto& m : batch) {
-        if (isolated.count(m.from) || isolated.count(m.to)) continue;
-        if (drop_appends && m.type == Message::Type::append) continue;
-        nodes.at(m.to)->step(m);
-      }
-      flush();
-    }
-  }
-  void tick_all(int ticks) {
-    for (int i = 0; i < ticks; ++i) {
-      for (auto& [id, core] : nodes) core->tick();
-      settle();
-    }
-  }
-  NodeId leader() {
-    NodeId l = 0;
-    for (auto& [id, core] : nodes) {
-      if (core->role() == Role::leader && !isolated.count(id)) l = id;
-    }
-    return l;
-  }
-};
-
-}  // namespace
 
 TEST_CASE("§5.2 three members elect one leader, and §5.3 its entries reach every log", "[raft][cluster]") {
   Net net(3);

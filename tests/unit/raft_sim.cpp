@@ -12,6 +12,8 @@ std::string describe(const char* property, std::uint64_t step) {
 
 Cluster::Cluster(int members, std::uint64_t seed, Faults faults) : rng_(seed), faults_(faults) {
   for (int i = 1; i <= members; ++i) ids_.push_back(static_cast<NodeId>(i));
+  conf_history_[0] = ids_;
+  for (int i = 1; i <= faults.spares; ++i) ids_.push_back(static_cast<NodeId>(members + i));
   for (NodeId id : ids_) {
     Node n;
     n.id = id;
@@ -30,7 +32,11 @@ void Cluster::record(std::uint64_t x) {
 void Cluster::start(Node& n) {
   Config c;
   c.id = n.id;
-  c.voters = ids_;
+  // Who votes as of its durable state machine; later changes are applied
+  // again from its log.
+  c.voters = voters_at(n.snap_index);
+  c.voters_index = n.snap_index;
+  n.voters = c.voters;
   c.election_ticks = 10;
   c.heartbeat_ticks = 1;
   c.seed = rng_();
@@ -82,6 +88,7 @@ void Cluster::process_ready(Node& n) {
         throw std::logic_error(describe("state machine safety", now_) + " at index " + std::to_string(e.index));
       }
       n.applied = e.index;
+      if (e.type == EntryType::conf_change) apply_membership(n, e);
       record(e.index * 17 + e.term);
     }
     n.core->advance(rd);
@@ -94,6 +101,7 @@ void Cluster::maybe_trim(Node& n) {
   if (n.core->applied_index() < n.core->first_index() + 40 || coin(rng_) >= faults_.trim) return;
   const Index upto = n.core->applied_index() - 10;
   const Term term = n.core->term_at(upto);
+  // (The state machine as of `upto` includes its voters: voters_at(upto).)
   n.core->trim(upto);
   // Durably: the state machine as of `upto` stands in for the entries before it.
   n.log.erase(n.log.begin(), n.log.begin() + static_cast<std::ptrdiff_t>(upto - n.snap_index));
@@ -112,6 +120,8 @@ void Cluster::install_snapshot(Node& n, const Message& m) {
   n.snap_term = m.log_term;
   n.log = n.core->entries();
   n.applied = m.index;
+  n.voters = voters_at(m.index);
+  n.core->apply_conf_change(m.index, n.voters);
   record(0x5a9 + m.index);
   ++snapshots_;
   process_ready(n);
@@ -186,8 +196,58 @@ void Cluster::step() {
     process_ready(n);
   }
   if (coin(rng_) < faults_.propose) propose("v" + std::to_string(proposals_++));
+  maybe_reconfigure();
   inject_faults();
   check_invariants();
+}
+
+std::vector<NodeId> Cluster::voters_at(Index index) const {
+  return std::prev(conf_history_.upper_bound(index))->second;
+}
+
+// The application's side of a membership entry ("+id" or "-id"): the voters
+// change, and the core hears of it.
+void Cluster::apply_membership(Node& n, const Entry& e) {
+  auto voters = n.voters;
+  const NodeId id = std::stoull(e.data.substr(1));
+  if (e.data[0] == '+') {
+    if (std::find(voters.begin(), voters.end(), id) == voters.end()) voters.push_back(id);
+  } else {
+    voters.erase(std::remove(voters.begin(), voters.end(), id), voters.end());
+  }
+  std::sort(voters.begin(), voters.end());
+  auto [it, fresh] = conf_history_.emplace(e.index, voters);
+  if (!fresh && it->second != voters) throw std::logic_error(describe("membership agreement", now_));
+  n.voters = voters;
+  n.core->apply_conf_change(e.index, voters);
+}
+
+void Cluster::maybe_reconfigure() {
+  std::uniform_real_distribution<double> coin(0, 1);
+  if (coin(rng_) >= faults_.reconfigure) return;
+  for (NodeId id : ids_) {
+    Node& n = node(id);
+    if (!n.core || n.core->role() != Role::leader) continue;
+    const auto& voters = n.core->voters();
+    std::vector<NodeId> spare;
+    for (NodeId x : ids_) {
+      if (std::find(voters.begin(), voters.end(), x) == voters.end()) spare.push_back(x);
+    }
+    const bool add = voters.size() < 5 && !spare.empty() && (voters.size() <= 3 || coin(rng_) < 0.5);
+    std::string change;
+    if (add) {
+      change = "+" + std::to_string(spare[rng_() % spare.size()]);
+    } else if (voters.size() > 3) {
+      change = "-" + std::to_string(voters[rng_() % voters.size()]);
+    } else {
+      return;
+    }
+    if (n.core->propose_conf_change(change) == ProposeResult::ok) {
+      record(0xc0f + n.core->last_index());
+      process_ready(n);
+    }
+    return;
+  }
 }
 
 Index Cluster::propose(const std::string& data) {
@@ -247,7 +307,7 @@ void Cluster::check_invariants() {
 
 void Cluster::heal_all() {
   cut_.clear();
-  faults_ = Faults{0, 0, faults_.max_delay_ticks, 0, 0, 0, 0, faults_.propose, faults_.trim};
+  faults_ = Faults{0, 0, faults_.max_delay_ticks, 0, 0, 0, 0, faults_.propose, faults_.trim, 0, faults_.spares};
   for (NodeId id : ids_) {
     if (!node(id).core) start(node(id));
   }
@@ -264,9 +324,10 @@ NodeId Cluster::stable_leader() const {
     }
   }
   if (leader == 0) return 0;
-  for (NodeId id : ids_) {
+  // Every voter the leader knows follows it (a removed member may not).
+  for (NodeId id : nodes_.at(leader).core->voters()) {
     const Node& n = nodes_.at(id);
-    if (n.core && n.core->term() == best && n.core->leader() != leader) return 0;
+    if (n.core && (n.core->term() != best || n.core->leader() != leader)) return 0;
   }
   return leader;
 }

@@ -24,10 +24,16 @@ struct Faults {
   double heal = 0.02;         // per step: the partition heals
   double propose = 0.3;       // per step: a client proposes to whoever leads
   double trim = 0.05;         // per node per step: trim the log behind the applied index
+  // Per step: the leader proposes adding a spare member or removing one
+  // (membership stays between 3 and 5 voters; removed members keep running).
+  double reconfigure = 0.0;
+  int spares = 0;             // members that exist but do not vote at first
 };
 
 class Cluster {
  public:
+  // `members` voters (ids 1..members) and faults.spares more nodes (the
+  // next ids) running without a vote, as members joining a cluster do.
   Cluster(int members, std::uint64_t seed, Faults faults);
 
   // One simulated step: deliver due messages, tick, process every Ready,
@@ -40,6 +46,9 @@ class Cluster {
   // Proposes on the current leader; returns the entry index, or 0.
   Index propose(const std::string& data);
   Index committed_on_quorum() const;
+  // Membership changes applied by some member, and the voters now.
+  std::size_t membership_changes() const { return conf_history_.size() - 1; }
+  std::vector<NodeId> voters_at(Index index) const;
   std::size_t applied_count() const { return committed_.size(); }
   std::uint64_t trace_hash() const { return trace_hash_; }
   std::uint64_t steps() const { return now_; }
@@ -56,6 +65,7 @@ class Cluster {
     Index snap_index = 0;            // durable: the state machine as of this entry (a trim or a snapshot)
     Term snap_term = 0;
     Index applied = 0;               // volatile: re-applied from snap_index after a restart
+    std::vector<NodeId> voters;      // volatile: as of `applied`
   };
   struct InFlight {
     std::uint64_t deliver_at;
@@ -70,6 +80,8 @@ class Cluster {
   void maybe_trim(Node& n);
   void install_snapshot(Node& n, const Message& m);
   void check_invariants();
+  void maybe_reconfigure();
+  void apply_membership(Node& n, const Entry& e);
   void record(std::uint64_t x);
   bool blocked(NodeId from, NodeId to) const;
   Node& node(NodeId id);
@@ -87,6 +99,9 @@ class Cluster {
     Term seen_in_term = 0;   // the applier's term then: at or after the term it committed in
   };
   std::map<Index, Committed> committed_;  // what any member applied, by index
+  // The voters after each membership change any member applied, by index
+  // (index 0: the initial voters).
+  std::map<Index, std::vector<NodeId>> conf_history_;
   std::map<Term, NodeId> leaders_;                             // who led each term
   std::uint64_t trace_hash_ = 1469598103934665603ULL;
 };

@@ -35,11 +35,16 @@ Faults faults_for(std::uint64_t seed) {
   return harsh;
 }
 
+struct RunCounts {
+  std::uint64_t snapshots = 0;         // installed
+  std::uint64_t membership_changes = 0;  // applied
+};
+
 // A safety phase with faults, then a liveness phase after healing. Returns
-// how many snapshots were installed (so the tests can see that path ran).
-std::uint64_t run_one(int members, std::uint64_t seed, std::uint64_t safety_steps) {
+// what happened along the way (so the tests can see those paths ran).
+RunCounts run_one(int members, std::uint64_t seed, std::uint64_t safety_steps, Faults faults) {
   INFO("SEED=" << seed << " members=" << members << " (replay: ACORD_SIM_SEED=" << seed << ")");
-  Cluster c(members, seed, faults_for(seed));
+  Cluster c(members, seed, faults);
   try {
     for (std::uint64_t i = 0; i < safety_steps; ++i) c.step();
     c.heal_all();
@@ -63,7 +68,7 @@ std::uint64_t run_one(int members, std::uint64_t seed, std::uint64_t safety_step
   } catch (const std::logic_error& e) {
     FAIL(e.what());
   }
-  return c.snapshots_installed();
+  return RunCounts{c.snapshots_installed(), c.membership_changes()};
 }
 
 }  // namespace
@@ -73,15 +78,37 @@ TEST_CASE("simulation: 3 and 5 members keep Raft's safety properties under fault
   const auto runs = env_or("ACORD_SIM_RUNS", 2500);
   const auto steps = env_or("ACORD_SIM_STEPS", 2000);
   if (only != 0) {
-    run_one(3, only, steps);
-    run_one(5, only, steps);
+    run_one(3, only, steps, faults_for(only));
+    run_one(5, only, steps, faults_for(only));
     return;
   }
   std::uint64_t snapshots = 0;
-  for (std::uint64_t seed = 1; seed <= runs; ++seed) snapshots += run_one(seed % 2 ? 3 : 5, seed, steps);
+  for (std::uint64_t seed = 1; seed <= runs; ++seed) {
+    snapshots += run_one(seed % 2 ? 3 : 5, seed, steps, faults_for(seed)).snapshots;
+  }
   // Members that fell behind a trimmed log were brought up by snapshots.
   CHECK(snapshots > runs / 10);
   INFO("snapshots installed: " << snapshots);
+}
+
+TEST_CASE("simulation: members added and removed under faults keep Raft's safety properties", "[raft][sim][membership]") {
+  const auto only = env_or("ACORD_SIM_SEED", 0);
+  const auto runs = env_or("ACORD_SIM_RUNS", 1000);
+  const auto steps = env_or("ACORD_SIM_STEPS", 2000);
+  auto run = [&](std::uint64_t seed) {
+    auto faults = faults_for(seed);
+    faults.reconfigure = 0.02;
+    faults.spares = 2;
+    return run_one(3, seed, steps, faults);
+  };
+  if (only != 0) {
+    run(only);
+    return;
+  }
+  std::uint64_t changes = 0;
+  for (std::uint64_t seed = 1; seed <= runs; ++seed) changes += run(seed).membership_changes;
+  INFO("membership changes applied: " << changes);
+  CHECK(changes > runs * 3);
 }
 
 TEST_CASE("simulation: the same seed gives the same trace", "[raft][sim][determinism]") {
