@@ -52,6 +52,63 @@ ResultPtr run(const std::string& payload, F&& f) {
   return result;
 }
 
+// The members as MemberList and the membership changes answer them.
+template <class Response>
+void fill_members(Response& out, const protocol::Membership& membership) {
+  for (const auto& m : membership.members) {
+    auto* pm = out.add_members();
+    pm->set_id(m.id);
+    pm->set_name(m.name);
+    for (const auto& u : m.peer_urls) pm->add_peerurls(u);
+    for (const auto& u : m.client_urls) pm->add_clienturls(u);
+  }
+}
+
+// A member added, removed or updated (etcd checks the change again when it
+// applies it: two changes may have been proposed against the same members).
+ResultPtr apply_member_change(ApplyActorState& st, const std::string& payload) {
+  auto result = std::make_shared<Result>();
+  auto change = protocol::decode_member_change(payload);
+  if (!change) {
+    result->error = ApiError{StatusCode::internal, "acord: a committed membership change does not decode"};
+    return result;
+  }
+  result->error = cluster::apply_change(st.state.membership.members, *change);
+  if (!result->error.ok()) return result;
+  switch (change->kind) {
+    case cluster::MemberChange::Kind::add: {
+      auto resp = std::make_shared<MemberAddResponse>();
+      auto* m = resp->mutable_member();
+      m->set_id(change->member.id);
+      for (const auto& u : change->member.peer_urls) m->add_peerurls(u);
+      fill_members(*resp, st.state.membership);
+      result->response = resp;
+      break;
+    }
+    case cluster::MemberChange::Kind::remove: {
+      auto resp = std::make_shared<MemberRemoveResponse>();
+      fill_members(*resp, st.state.membership);
+      result->response = resp;
+      break;
+    }
+    case cluster::MemberChange::Kind::update: {
+      auto resp = std::make_shared<MemberUpdateResponse>();
+      fill_members(*resp, st.state.membership);
+      result->response = resp;
+      break;
+    }
+  }
+  return result;
+}
+
+// Raft learns who votes as of `index`, and the transport who its peers are.
+void announce_membership(Self* self, raft::Index index) {
+  auto& st = self->state;
+  if (st.raft) {
+    self->send(st.raft, conf_atom::value, index, MembershipPtr(std::make_shared<protocol::Membership>(st.state.membership)));
+  }
+}
+
 AlarmResponse alarms_of(const ApplyActorState& st) {
   AlarmResponse out;
   if (st.applier->no_space()) {
@@ -110,6 +167,8 @@ ResultPtr apply_proposal(ApplyActorState& st, const protocol::Proposal& p) {
     case protocol::ProposalKind::lease_revoke:
       return run<LeaseRevokeRequest, LeaseRevokeResponse>(p.payload,
                                                           [&](auto& q, auto& r) { return app.lease_revoke(q, r); });
+    case protocol::ProposalKind::member_change:
+      return apply_member_change(st, p.payload);
   }
   return nullptr;
 }
@@ -220,11 +279,17 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
           st.state.applied_index = e.index;
           if (e.type == raft::EntryType::membership) {
             if (auto m = protocol::decode_membership(e.data)) st.state.membership = std::move(*m);
+            announce_membership(self, e.index);
             continue;
           }
           if (e.data.empty()) continue;  // a new leader's empty entry
           auto p = protocol::decode_proposal(e.data);
+          const bool conf_change = e.type == raft::EntryType::conf_change;
+          if (p && conf_change != protocol::changes_membership(p->kind)) p.reset();  // in the wrong kind of entry
           ResultPtr result = p ? apply_proposal(st, *p) : nullptr;
+          // Applied or refused, the change is no longer pending: Raft hears
+          // of the members as they now are.
+          if (conf_change) announce_membership(self, e.index);
           while (waiter != batch->waiters.end() && waiter->index < e.index) ++waiter;
           if (waiter == batch->waiters.end() || waiter->index != e.index) continue;
           if (!p || !result || waiter->proposal_id != p->id || p->origin != st.identity.member_id) {
@@ -311,6 +376,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         const std::uint64_t restores = st.restores;
         st.applier->set_no_space(snap->state.no_space_alarm);
         restore_leases(st, snap->leases);
+        announce_membership(self, index);
         // The store jumped ahead without events: watches catch up from history.
         if (st.watch) self->send(st.watch, resync_atom::value, st.store.current_revision());
         st.last_trim = index;

@@ -16,6 +16,7 @@ namespace acord::actors {
 enum class CallKind {
   range, put, delete_range, txn, compact, status, member_list, alarm, move_leader,
   lease_grant, lease_revoke, lease_time_to_live, lease_leases, hash_kv,
+  member_add, member_remove, member_update, member_promote,
 };
 
 struct Call {

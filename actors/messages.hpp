@@ -74,6 +74,12 @@ using history_atom = caf::atom_constant<caf::atom("history")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using term_atom = caf::atom_constant<caf::atom("term")>;
+// Membership: the apply actor tells the raft actor the membership as of an
+// applied index (conf_atom); the raft actor tells the transport who its peers
+// are (members_atom); a member joining asks a peer's transport for the
+// cluster (join_atom).
+using conf_atom = caf::atom_constant<caf::atom("conf")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
 
 // What a frame between members carries.
 enum class PeerFrame : std::uint8_t {
@@ -93,6 +99,9 @@ enum class LeaseQuery : std::uint8_t {
   renew = 1,        // answers etcdserverpb.LeaseKeepAliveResponse
   time_to_live = 2, // answers etcdserverpb.LeaseTimeToLiveResponse
 };
+
+// The cluster's members as of some applied entry.
+using MembershipPtr = std::shared_ptr<const protocol::Membership>;
 
 // Lease ids, as a list (expired leases to revoke).
 using LeaseIdsPtr = std::shared_ptr<const std::vector<std::int64_t>>;
@@ -268,6 +277,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ReadRequestPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::ReadIndexWaiterPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::RaftStatus)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::LeaseIdsPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::MembershipPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::StreamMessagePtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::EventBatchPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(acord::actors::HistoryRequest)

@@ -5,6 +5,7 @@
 #include <caf/io/all.hpp>
 #include <google/protobuf/message.h>
 
+#include "actors/join_cluster.hpp"
 #include "actors/node_wiring.hpp"
 #include "actors/stream_sessions.hpp"
 #include "storage/rocks_store.hpp"
@@ -24,9 +25,24 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   auto impl = std::make_unique<Impl>();
   impl->store = storage::RocksStore::open(c.data_dir, error);
   if (!impl->store) return nullptr;
+  // The sharing scheduler parks idle workers on a condition variable; the
+  // default work-stealing one spins, which costs a coordination service CPU it
+  // mostly spends waiting for the disk and the network.
+  impl->cfg.set("scheduler.policy", caf::atom("sharing"));
+  impl->cfg.load<caf::io::middleman>();
+  impl->system = std::make_unique<caf::actor_system>(impl->cfg);
+  auto& sys = *impl->system;
+  auto stop_system = [&impl] {
+    impl->system->await_all_actors_done();
+    impl->system.reset();
+  };
   storage::Loaded loaded;
   bool restarted = false;
-  if (!prepare_store(c, *impl->store, loaded, error, &restarted)) return nullptr;
+  const FetchCluster fetch = [&c, &sys](std::string& e) { return ask_cluster_members(sys, c, e); };
+  if (!prepare_store(c, *impl->store, loaded, error, &restarted, fetch)) {
+    stop_system();
+    return nullptr;
+  }
   if (restarted && c.before_start) {
     StartingState s;
     s.member_id = loaded.identity->member_id;
@@ -39,27 +55,20 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
     s.hash = mvcc::hash_kv(records, current, loaded.apply_state.compacted_revision, 0);
     s.members = loaded.apply_state.membership.members;
     error = c.before_start(s);
-    if (!error.empty()) return nullptr;
-  }
-  // The sharing scheduler parks idle workers on a condition variable; the
-  // default work-stealing one spins, which costs a coordination service CPU it
-  // mostly spends waiting for the disk and the network.
-  impl->cfg.set("scheduler.policy", caf::atom("sharing"));
-  const bool with_peers = c.initial_cluster.size() > 1;
-  if (with_peers) impl->cfg.load<caf::io::middleman>();
-  impl->system = std::make_unique<caf::actor_system>(impl->cfg);
-  impl->actors = spawn_node(*impl->system, c, *impl->store, std::move(loaded));
-  if (with_peers) {
-    auto port = impl->system->middleman().publish(impl->actors.transport, c.listen_peer_port, c.listen_peer_host.c_str(),
-                                                  true);
-    if (!port) {
-      error = "cannot listen for peers on " + c.listen_peer_host + ":" + std::to_string(c.listen_peer_port) + ": " +
-              impl->system->render(port.error());
-      stop_node(impl->actors);
-      impl->system->await_all_actors_done();
-      impl->system.reset();
+    if (!error.empty()) {
+      stop_system();
       return nullptr;
     }
+  }
+  impl->actors = spawn_node(sys, c, *impl->store, std::move(loaded));
+  // Every member listens for peers, a single one too: members may be added.
+  auto port = sys.middleman().publish(impl->actors.transport, c.listen_peer_port, c.listen_peer_host.c_str(), true);
+  if (!port) {
+    error = "cannot listen for peers on " + c.listen_peer_host + ":" + std::to_string(c.listen_peer_port) + ": " +
+            sys.render(port.error());
+    stop_node(impl->actors);
+    stop_system();
+    return nullptr;
   }
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }

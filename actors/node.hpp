@@ -44,6 +44,8 @@ struct NodeConfig {
   // (nothing reaches its peers or clients yet): a non-empty answer refuses
   // the start with that reason. etcd's initial corruption check.
   std::function<std::string(const StartingState&)> before_start;
+  // Called (on an actor thread) when this member applies its own removal.
+  std::function<void()> on_removed;
 };
 
 class Node {

@@ -12,6 +12,7 @@
 #include "actors/peer_transport.hpp"
 #include "actors/raft_actor.hpp"
 #include "actors/storage_actor.hpp"
+#include "core/cluster/membership_change.hpp"
 #include "core/cluster/url.hpp"
 #include "core/limits.hpp"
 
@@ -53,10 +54,34 @@ std::vector<std::uint64_t> voter_ids(const NodeConfig& c) {
   return ids;
 }
 
+// A new member of a running cluster: its identity and the members as the
+// cluster told them; its log starts empty, and the leader sends the rest.
+bool join(const NodeConfig& c, storage::Store& store, const FetchCluster& fetch, std::string& error) {
+  if (!fetch) {
+    error = "--initial-cluster-state existing: no way to reach the cluster's members";
+    return false;
+  }
+  auto existing = fetch(error);
+  if (!existing) return false;
+  auto id = cluster::find_joining_member(c.initial_cluster, c.name, existing->members, error);
+  if (!id) {
+    error = "error validating peerURLs: " + error;
+    return false;
+  }
+  storage::WriteSet w;
+  w.identity = storage::Identity{*id, existing->cluster_id, c.name, true};
+  storage::ApplyState state;
+  state.membership = std::move(*existing);  // whom to answer until the log or a snapshot says otherwise
+  w.apply_state = std::move(state);
+  w.sync = true;
+  log_info("joining cluster " + cluster::to_hex(w.identity->cluster_id) + " as member " + cluster::to_hex(*id));
+  return store.write(w, error);
+}
+
 }  // namespace
 
 bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& loaded, std::string& error,
-                   bool* restarted) {
+                   bool* restarted, const FetchCluster& fetch_cluster) {
   // Who we are, from the flags, computed as etcd computes it.
   auto self_it = std::find_if(c.initial_cluster.begin(), c.initial_cluster.end(),
                               [&](const cluster::Member& m) { return m.name == c.name; });
@@ -82,11 +107,7 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
       error = "data dir " + c.data_dir + " holds data but no identity: refusing to guess whose it is";
       return false;
     }
-    if (c.join_existing) {
-      error = "--initial-cluster-state existing: adding a member to a running cluster is not supported yet; "
-              "start every member of --initial-cluster with --initial-cluster-state new";
-      return false;
-    }
+    if (c.join_existing) return join(c, store, fetch_cluster, error) && store.load(loaded, error);
     auto first = bootstrap(c, wanted);
     // A directory `etcdctl snapshot restore` wrote: start from its data.
     if (auto etcd = storage::import_etcd_data_dir(c.data_dir, c.initial_cluster.size(), error)) {
@@ -95,6 +116,13 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
       storage::ApplyState state;
       state.current_revision = etcd->current_revision;
       state.compacted_revision = etcd->compacted_revision;
+      // The imported data is the state machine as of the membership entry,
+      // which is applied, not logged: a member that joins later and needs
+      // what came before gets a snapshot (the log cannot replay the import).
+      state.membership = *protocol::decode_membership(first.entries.front().data);
+      state.applied_index = 1;
+      first.entries.clear();
+      first.reset_log = storage::LogStart{2, 1};
       first.apply_state = state;
       log_info("starting from the etcd snapshot restored in " + c.data_dir + "/member (revision " +
                std::to_string(etcd->current_revision) + ", " + std::to_string(first.mvcc_ops.size()) +
@@ -104,6 +132,16 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
       return false;
     }
     return store.write(first, error) && store.load(loaded, error);
+  }
+  if (loaded.identity->joined) {
+    // Its ids came from the cluster; like etcd, a restarted member goes by
+    // its data, whatever --initial-cluster says now. Only the name must agree.
+    if (loaded.identity->name != c.name) {
+      error = "data dir " + c.data_dir + " belongs to member " + cluster::to_hex(loaded.identity->member_id) +
+              " named " + loaded.identity->name + ", but --name is " + c.name;
+      return false;
+    }
+    return true;
   }
   if (loaded.identity->cluster_id != wanted.cluster_id || loaded.identity->member_id != wanted.member_id) {
     error = "data dir " + c.data_dir + " belongs to member " + cluster::to_hex(loaded.identity->member_id) +
@@ -129,7 +167,13 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   restored.applied = loaded.apply_state.applied_index;
   raft::Config rc;
   rc.id = node.identity.member_id;
-  rc.voters = voter_ids(c);
+  // Who votes: the membership as last applied (a new member has applied none
+  // yet; its first entries, or a snapshot, tell it). Later membership entries
+  // are applied again from the log, and the apply actor tells the raft actor.
+  const auto& applied = loaded.apply_state;
+  if (applied.applied_index > 0) rc.voters = cluster::voter_ids(applied.membership.members);
+  rc.voters_index = applied.applied_index;
+  auto known_members = std::make_shared<protocol::Membership>(applied.membership);
   rc.election_ticks = std::max(1, c.election_timeout_ms / std::max(1, c.heartbeat_interval_ms));
   rc.heartbeat_ticks = 1;
   // Each start draws a fresh seed: members (and restarts) must not share
@@ -152,19 +196,14 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   aa.storage = node.storage;
   node.apply = sys.spawn(apply_actor, std::move(aa));
 
-  // With peers, a transport carries Raft's messages to them (it learns the
-  // raft actor once that exists).
-  if (c.initial_cluster.size() > 1) {
-    PeerTransportArgs ta;
-    ta.self_id = node.identity.member_id;
-    ta.cluster_id = node.identity.cluster_id;
-    for (const auto& m : c.initial_cluster) {
-      if (m.id == node.identity.member_id) continue;
-      const auto url = cluster::parse_url(m.peer_urls.front());  // checked by the flags already
-      ta.peers.push_back(PeerAddress{m.id, url.host, static_cast<std::uint16_t>(url.port)});
-    }
-    node.transport = sys.spawn(peer_transport, ta);
-  }
+  // The transport carries Raft's messages to the peers (it learns the raft
+  // actor once that exists, and the members whenever they change). A single
+  // member has one too: a member may be added.
+  PeerTransportArgs ta;
+  ta.self_id = node.identity.member_id;
+  ta.cluster_id = node.identity.cluster_id;
+  node.transport = sys.spawn(peer_transport, ta);
+  if (!known_members->members.empty()) caf::anon_send(node.transport, members_atom::value, MembershipPtr(known_members));
 
   const auto proposal_ids = make_proposal_ids();
   RaftActorArgs ra;
@@ -175,6 +214,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   ra.storage = node.storage;
   ra.apply = node.apply;
   ra.retain_entries = std::min<std::uint64_t>(limits::raft_log_retain_entries, c.snapshot_count);
+  ra.on_removed = c.on_removed;
   // Once a leader is known the node publishes its name and client urls; a new
   // cluster's leader also records the cluster version (as etcd's does).
   protocol::MemberAttributes attrs;
@@ -200,7 +240,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   node.watch = sys.spawn(watch_actor, wa);
   caf::anon_send(node.apply, watch_link_atom::value, node.watch);
   node.lease = sys.spawn(lease_actor, LeaseActorArgs{node.apply, node.raft, node.identity.member_id});
-  if (node.transport) caf::anon_send(node.transport, raft_link_atom::value, node.raft);
+  caf::anon_send(node.transport, raft_link_atom::value, node.raft);
 
   node.sessions = std::make_shared<SessionContext>();
   node.sessions->proposal_ids = proposal_ids;

@@ -4,11 +4,14 @@
 // actor tests run it over the in-memory store under CAF's deterministic
 // scheduler.
 #include <caf/all.hpp>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "actors/node.hpp"
 #include "actors/session_actor.hpp"
+#include "protocol/proposal.hpp"
 #include "storage/store.hpp"
 
 namespace acord::actors {
@@ -17,12 +20,15 @@ namespace acord::actors {
 // belongs to the member the config describes; then loads it. On failure
 // returns false with a one-line reason.
 // `restarted` (if given): the data directory already held this member.
+// A member joining a running cluster (--initial-cluster-state existing) asks
+// `fetch_cluster` for the cluster's members and id.
+using FetchCluster = std::function<std::optional<protocol::Membership>(std::string& error)>;
 bool prepare_store(const NodeConfig& config, storage::Store& store, storage::Loaded& out, std::string& error,
-                   bool* restarted = nullptr);
+                   bool* restarted = nullptr, const FetchCluster& fetch_cluster = {});
 
 struct NodeActors {
   caf::actor storage, raft, apply, lease, watch;
-  caf::actor transport;  // null for a single member; published on the peer port by the caller
+  caf::actor transport;  // published on the peer port by the caller
   std::shared_ptr<SessionContext> sessions;
   storage::Identity identity;
 };

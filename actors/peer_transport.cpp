@@ -1,5 +1,7 @@
 #include "actors/peer_transport.hpp"
 
+#include "actors/log.hpp"
+#include "core/cluster/url.hpp"
 #include "protocol/raft_wire.hpp"
 
 namespace acord::actors {
@@ -12,15 +14,26 @@ std::chrono::milliseconds backoff(int failures) {
   return std::chrono::milliseconds(std::min(1000, 50 << std::min(failures, 5)));
 }
 
+// The peer, if it is still a member (it may be removed while a connection
+// attempt or a retry is on its way).
+PeerTransportState::Peer* find_peer(Self* self, raft::NodeId id) {
+  auto it = self->state.peers.find(id);
+  return it == self->state.peers.end() ? nullptr : &it->second;
+}
+
 void connect(Self* self, raft::NodeId id) {
-  auto& peer = self->state.peers.at(id);
+  auto* found = find_peer(self, id);
+  if (found == nullptr) return;
+  auto& peer = *found;
   if (peer.remote || peer.connecting) return;
   peer.connecting = true;
   auto mm = self->system().middleman().actor_handle();
   self->request(mm, std::chrono::seconds(2), caf::connect_atom::value, peer.address.host, peer.address.port)
       .then(
           [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-            auto& p = self->state.peers.at(id);
+            auto* found = find_peer(self, id);
+            if (found == nullptr) return;
+            auto& p = *found;
             p.connecting = false;
             if (!ptr) {
               ++p.failures;
@@ -32,7 +45,9 @@ void connect(Self* self, raft::NodeId id) {
             self->monitor(p.remote);
           },
           [=](caf::error&) {
-            auto& p = self->state.peers.at(id);
+            auto* found = find_peer(self, id);
+            if (found == nullptr) return;
+            auto& p = *found;
             p.connecting = false;
             ++p.failures;
             self->delayed_send(self, backoff(p.failures), connect_retry_atom::value, id);
@@ -50,6 +65,39 @@ void send_frame(Self* self, raft::NodeId to, PeerFrame kind, const std::string& 
   }
   self->send(it->second.remote, peer_atom::value, self->state.args.cluster_id, self->state.args.self_id,
              static_cast<std::uint8_t>(kind), bytes);
+}
+
+// The peers are the members but this one: new ones are connected to, removed
+// ones forgotten (their frames are dropped from now on), moved ones reconnected.
+void set_members(Self* self, const MembershipPtr& membership) {
+  auto& st = self->state;
+  st.membership = membership;
+  std::map<raft::NodeId, PeerAddress> wanted;
+  for (const auto& m : membership->members) {
+    if (m.id == st.args.self_id || m.peer_urls.empty()) continue;
+    try {
+      const auto url = cluster::parse_url(m.peer_urls.front());
+      wanted[m.id] = PeerAddress{m.id, url.host, static_cast<std::uint16_t>(url.port)};
+    } catch (const std::invalid_argument&) {
+      log_warn("member " + std::to_string(m.id) + " has a peer url that does not parse: " + m.peer_urls.front());
+    }
+  }
+  for (auto it = st.peers.begin(); it != st.peers.end();) {
+    auto w = wanted.find(it->first);
+    const bool moved = w != wanted.end() && (w->second.host != it->second.address.host ||
+                                             w->second.port != it->second.address.port);
+    if (w != wanted.end() && !moved) {
+      ++it;
+      continue;
+    }
+    if (it->second.remote) self->demonitor(it->second.remote);
+    it = st.peers.erase(it);
+  }
+  for (const auto& [id, address] : wanted) {
+    if (st.peers.count(id)) continue;
+    st.peers[id].address = address;
+    connect(self, id);
+  }
 }
 
 }  // namespace
@@ -98,6 +146,14 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
         self->send(st.args.raft, inbound_atom::value, RaftMessagesPtr(batch));
       },
       [=](connect_retry_atom, raft::NodeId id) { connect(self, id); },
+      [=](members_atom, const MembershipPtr& membership) { set_members(self, membership); },
+      [=](join_atom) {
+        // A member joining the cluster asks who is in it (etcd: GET
+        // /members on the peer port), before it has an identity of its own.
+        const auto& st = self->state;
+        return caf::make_message(st.args.cluster_id,
+                                 st.membership ? protocol::encode(*st.membership) : std::string());
+      },
       [=](raft_link_atom, const caf::actor& raft) { self->state.args.raft = raft; },
       [=](get_dropped_atom) { return self->state.dropped_frames; },
   };

@@ -37,6 +37,7 @@ struct PeerTransportState {
   };
   PeerTransportArgs args;
   std::map<raft::NodeId, Peer> peers;
+  MembershipPtr membership;  // as last applied: what a joining member is told
   std::uint64_t dropped_frames = 0;  // from another cluster, or undecodable
   static inline const char* name = "peer-transport";
 };

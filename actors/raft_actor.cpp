@@ -1,5 +1,7 @@
 #include "actors/raft_actor.hpp"
 
+#include <algorithm>
+
 #include "protocol/msgpack_tuple.hpp"
 #include "etcdserverpb/rpc.pb.h"
 
@@ -60,6 +62,12 @@ void flush(Self* self) {
       }
     }
   }
+  // Membership changes go one at a time: the next waits in the queue until
+  // the last one is applied.
+  while (core.role() == raft::Role::leader && !st.queued_conf_changes.empty() &&
+         core.propose_conf_change(st.queued_conf_changes.front()) == raft::ProposeResult::ok) {
+    st.queued_conf_changes.pop_front();
+  }
   if (!entries.empty() && core.propose_batch(entries) != raft::ProposeResult::ok) {
     // Refused while leadership is handed over or lost: each waits for the
     // (new) leader like any proposal made without one.
@@ -90,7 +98,11 @@ void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
     return;
   }
   if (core.role() == raft::Role::leader) {
-    st.batched_entries.push_back(protocol::encode(p));
+    if (protocol::changes_membership(p.kind)) {
+      st.queued_conf_changes.push_back(protocol::encode(p));
+    } else {
+      st.batched_entries.push_back(protocol::encode(p));
+    }
     schedule_flush(self);
   } else {
     st.batched_forwards.push_back(protocol::encode(p));
@@ -137,6 +149,15 @@ void on_role_change(Self* self) {
     }
   }
   const bool leader = st.args.core->role() == raft::Role::leader;
+  if (!leader && !st.queued_conf_changes.empty()) {
+    // Only a leader orders membership changes: this member's own wait for
+    // the next leader; a follower's were forwarded, and its client retries.
+    for (const auto& bytes : st.queued_conf_changes) {
+      auto p = protocol::decode_proposal(bytes);
+      if (p && p->origin == st.args.self_id) st.held_proposals.push_back(*p);
+    }
+    st.queued_conf_changes.clear();
+  }
   if (leader != st.was_leader) {
     // The apply actor keeps lease expiry only while this member leads.
     self->send(st.args.apply, leader_atom::value, leader);
@@ -271,7 +292,7 @@ void process_ready(Self* self) {
       auto batch = std::make_shared<CommittedBatch>();
       batch->term = core.term();
       for (const auto& e : rd->committed) {
-        if (e.type != raft::EntryType::normal || e.data.empty() || st.waiting.empty()) continue;
+        if (e.type == raft::EntryType::membership || e.data.empty() || st.waiting.empty()) continue;
         auto p = protocol::peek_proposal_origin(e.data);
         if (!p || p->origin != st.args.self_id) continue;
         auto w = st.waiting.find(p->id);
@@ -359,6 +380,7 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
   self->state.args = std::move(args);
   self->state.durable_term = self->state.args.core->term();
   self->state.durable_vote = self->state.args.core->vote();
+  self->state.member = self->state.args.core->promotable();
   self->delayed_send(self, std::chrono::milliseconds(self->state.args.tick_ms), tick_atom::value);
   return {
       [=](start_atom) {
@@ -403,7 +425,13 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
             // follower's session times out and the client retries.
             if (auto t = unpack<std::tuple<std::vector<std::string>>>(bytes); t && core.role() == raft::Role::leader) {
               for (auto& proposal : std::get<0>(*t)) {
-                if (protocol::decode_proposal(proposal)) st.batched_entries.push_back(std::move(proposal));
+                auto p = protocol::decode_proposal(proposal);
+                if (!p) continue;
+                if (protocol::changes_membership(p->kind)) {
+                  st.queued_conf_changes.push_back(std::move(proposal));
+                } else {
+                  st.batched_entries.push_back(std::move(proposal));
+                }
               }
               schedule_flush(self);
             }
@@ -506,6 +534,26 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         // The outcome of this member's publish entry.
         self->state.publishing = false;
         self->state.published = r->error.ok();
+      },
+      [=](conf_atom, raft::Index index, const MembershipPtr& membership) {
+        // The apply actor applied a membership entry (or a snapshot): Raft
+        // counts the new voters, the transport reaches the new peers, and the
+        // next queued change may go.
+        auto& st = self->state;
+        st.args.core->apply_conf_change(index, cluster::voter_ids(membership->members));
+        if (st.args.transport) self->send(st.args.transport, members_atom::value, membership);
+        const bool member = std::any_of(membership->members.begin(), membership->members.end(),
+                                        [&](const cluster::Member& m) { return m.id == st.args.self_id; });
+        if (st.member && !member) {
+          log_warn("the member has been permanently removed from the cluster");
+          if (st.args.on_removed) st.args.on_removed();
+        }
+        st.member = member;
+        if (!st.queued_conf_changes.empty()) schedule_flush(self);
+        // A single voter (a new cluster's, or the last one left) leads at once.
+        auto& core = *st.args.core;
+        if (core.role() != raft::Role::leader && core.quorum_size() == 1 && core.promotable()) core.campaign();
+        process_ready(self);
       },
       [=](status_atom) {
         const auto& core = *self->state.args.core;

@@ -7,6 +7,8 @@
 // linearizable reads. A follower forwards proposals and read-index requests to
 // the leader; the session waits on its own node for the entry to be applied.
 #include <caf/all.hpp>
+#include <deque>
+#include <functional>
 #include <map>
 #include <set>
 #include <memory>
@@ -33,6 +35,9 @@ struct RaftActorArgs {
   // Applied entries kept in the log when it is trimmed.
   std::uint64_t retain_entries = 0;
   int tick_ms = 100;  // one Raft tick: --heartbeat-interval
+  // Called once when this member applies its own removal from the cluster
+  // (etcd's member then stops: "the member has been permanently removed").
+  std::function<void()> on_removed;
 };
 
 struct RaftActorState {
@@ -63,6 +68,10 @@ struct RaftActorState {
   std::vector<std::uint64_t> batched_reads;
   // A follower's proposals for the leader, sent together at the burst's end.
   std::vector<std::string> batched_forwards;
+  // Leader: membership changes waiting their turn (one is in the log until
+  // it is applied), encoded; a follower forwards them like any proposal.
+  std::deque<std::string> queued_conf_changes;
+  bool member = false;  // this member is in the membership last applied
   bool flush_scheduled = false;
   struct PendingRead {
     ReadIndexWaiterPtr waiter;

@@ -2,6 +2,9 @@
 
 #include "actors/clock.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include "core/kv/kv_applier.hpp"
 #include "core/kv/request_checks.hpp"
 #include "core/limits.hpp"
@@ -159,6 +162,68 @@ void member_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& ca
   });
 }
 
+// MemberAdd, MemberRemove, MemberUpdate: checked against the members as this
+// member applied them (etcd's --strict-reconfig-check: no change that leaves
+// too few started members for a quorum), then ordered through Raft; the
+// member that applies it answers with the members as they now are.
+void change_members(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
+  cluster::MemberChange change;
+  const auto& req = *call->request;
+  switch (call->kind) {
+    case CallKind::member_add: {
+      const auto& q = static_cast<const MemberAddRequest&>(req);
+      if (q.islearner()) {
+        finish(self, call, ApiError{StatusCode::unimplemented, "acord: learner members are not built yet"});
+        return;
+      }
+      change.kind = cluster::MemberChange::Kind::add;
+      change.member.peer_urls.assign(q.peerurls().begin(), q.peerurls().end());
+      // etcd's id for an added member: its peer urls and the time (seconds).
+      const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+      change.member.id = cluster::member_id(change.member.peer_urls, std::to_string(now_s));
+      break;
+    }
+    case CallKind::member_remove:
+      change.kind = cluster::MemberChange::Kind::remove;
+      change.member.id = static_cast<const MemberRemoveRequest&>(req).id();
+      break;
+    default: {
+      const auto& q = static_cast<const MemberUpdateRequest&>(req);
+      change.kind = cluster::MemberChange::Kind::update;
+      change.member.id = q.id();
+      change.member.peer_urls.assign(q.peerurls().begin(), q.peerurls().end());
+      break;
+    }
+  }
+  self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
+    auto members = as.membership.members;
+    if (auto e = cluster::check_quorum_after(members, change); !e.ok()) {
+      finish(self, call, e);
+      return;
+    }
+    // The same checks the change meets when applied, to answer at once.
+    if (auto e = cluster::apply_change(members, change); !e.ok()) {
+      finish(self, call, e);
+      return;
+    }
+    propose(ctx, call, protocol::ProposalKind::member_change, protocol::encode(change));
+    self->quit();
+  });
+}
+
+// There are no learners here (etcd 3.4's non-voting members): every member
+// votes already.
+void member_promote(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
+  const auto id = static_cast<const MemberPromoteRequest&>(*call->request).id();
+  self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
+    const auto& ms = as.membership.members;
+    const bool known = std::any_of(ms.begin(), ms.end(), [&](const cluster::Member& m) { return m.id == id; });
+    finish(self, call, known ? errors::member_not_learner() : errors::member_not_found());
+  });
+}
+
 void alarm_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
   self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
     auto& out = static_cast<AlarmResponse&>(*call->response);
@@ -237,6 +302,14 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
       return waiting();
     case CallKind::member_list:
       member_list(self, ctx, call);
+      return waiting();
+    case CallKind::member_add:
+    case CallKind::member_remove:
+    case CallKind::member_update:
+      change_members(self, ctx, call);
+      return waiting();
+    case CallKind::member_promote:
+      member_promote(self, ctx, call);
       return waiting();
     case CallKind::move_leader: {
       const auto target = static_cast<const MoveLeaderRequest&>(req).targetid();

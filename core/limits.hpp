@@ -91,6 +91,11 @@ inline constexpr int watch_progress_notify_ms_default = 10 * 60 * 1000;
 
 // A snapshot travels to a lagging member in frames of this size.
 inline constexpr std::size_t snapshot_chunk_bytes = 1 << 20;
+// A member joining a running cluster asks the members --initial-cluster names
+// for the cluster's membership for this long before it gives up (etcd asks
+// each peer once, with a timeout of its own).
+inline constexpr int join_fetch_timeout_ms = 10000;
+inline constexpr int join_fetch_retry_ms = 250;
 
 // Per-record bookkeeping counted against the quota, besides key and value bytes.
 inline constexpr std::int64_t mvcc_record_overhead_bytes = 48;

@@ -33,7 +33,7 @@ std::optional<Proposal> decode_proposal(const std::string& bytes) {
   Proposal p;
   std::tie(p.version, p.origin, p.id, std::ignore, p.payload) = *t;
   const auto kind = std::get<3>(*t);
-  if (kind < 1 || kind > static_cast<std::uint8_t>(ProposalKind::lease_revoke)) return std::nullopt;
+  if (kind < 1 || kind > static_cast<std::uint8_t>(ProposalKind::member_change)) return std::nullopt;
   p.kind = static_cast<ProposalKind>(kind);
   return p;
 }
@@ -99,6 +99,28 @@ std::optional<Membership> decode_membership(const std::string& bytes) {
   m.cluster_id = std::get<1>(*t);
   for (auto& [id, name, peers, clients] : std::get<2>(*t)) m.members.push_back(cluster::Member{id, name, peers, clients});
   return m;
+}
+
+namespace {
+constexpr std::uint8_t member_change_version = 1;
+}
+
+std::string encode(const cluster::MemberChange& c) {
+  const auto& m = c.member;
+  return pack(std::make_tuple(member_change_version, static_cast<std::uint8_t>(c.kind),
+                              MemberTuple(m.id, m.name, m.peer_urls, m.client_urls)));
+}
+
+std::optional<cluster::MemberChange> decode_member_change(const std::string& bytes) {
+  auto t = unpack<std::tuple<std::uint8_t, std::uint8_t, MemberTuple>>(bytes, member_change_version);
+  if (!t) return std::nullopt;
+  const auto kind = std::get<1>(*t);
+  if (kind < 1 || kind > static_cast<std::uint8_t>(cluster::MemberChange::Kind::update)) return std::nullopt;
+  cluster::MemberChange c;
+  c.kind = static_cast<cluster::MemberChange::Kind>(kind);
+  auto& [id, name, peers, clients] = std::get<2>(*t);
+  c.member = cluster::Member{id, name, peers, clients};
+  return c;
 }
 
 }  // namespace acord::protocol

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/cluster/cluster_identity.hpp"
+#include "core/cluster/membership_change.hpp"
 
 namespace acord::protocol {
 
@@ -21,7 +22,12 @@ enum class ProposalKind : std::uint8_t {
   cluster_version = 7,  // payload: the cluster version string
   lease_grant = 8,      // payload: etcdserverpb.LeaseGrantRequest, its ID chosen by the proposer
   lease_revoke = 9,     // payload: etcdserverpb.LeaseRevokeRequest (a client's, or the leader's on expiry)
+  member_change = 10,   // payload: MemberChange; carried by a conf_change entry
 };
+
+// Whether a proposal of this kind changes the membership (its entry is a
+// raft::EntryType::conf_change).
+inline bool changes_membership(ProposalKind k) { return k == ProposalKind::member_change; }
 
 struct Proposal {
   static constexpr std::uint8_t current_version = 1;
@@ -51,6 +57,7 @@ struct Membership {
 std::string encode(const Proposal& p);
 std::string encode(const MemberAttributes& a);
 std::string encode(const Membership& m);
+std::string encode(const cluster::MemberChange& c);
 // Each decode returns nothing for malformed input or an unknown version.
 std::optional<Proposal> decode_proposal(const std::string& bytes);
 // Who proposed an entry and its id, read from the front of its bytes without
@@ -63,5 +70,6 @@ struct ProposalOrigin {
 std::optional<ProposalOrigin> peek_proposal_origin(const std::string& bytes);
 std::optional<MemberAttributes> decode_member_attributes(const std::string& bytes);
 std::optional<Membership> decode_membership(const std::string& bytes);
+std::optional<cluster::MemberChange> decode_member_change(const std::string& bytes);
 
 }  // namespace acord::protocol

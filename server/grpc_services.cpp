@@ -63,31 +63,21 @@ grpc::ServerWriteReactor<SnapshotResponse>* MaintenanceService::Snapshot(grpc::C
                                                                          const SnapshotRequest*) {
   return new SnapshotReactor(node_);
 }
-namespace {
-grpc::ServerUnaryReactor* membership_not_built(grpc::CallbackServerContext* c) {
-  auto* reactor = c->DefaultReactor();
-  reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                               "acord: changing the members of a running cluster is not built yet; the members are "
-                               "the ones --initial-cluster names"));
-  return reactor;
+grpc::ServerUnaryReactor* ClusterService::MemberAdd(grpc::CallbackServerContext* c, const MemberAddRequest* q,
+                                                    MemberAddResponse* r) {
+  return submit(node_, c, CallKind::member_add, q, r);
 }
-}  // namespace
-
-grpc::ServerUnaryReactor* ClusterService::MemberAdd(grpc::CallbackServerContext* c, const MemberAddRequest*,
-                                                    MemberAddResponse*) {
-  return membership_not_built(c);
+grpc::ServerUnaryReactor* ClusterService::MemberRemove(grpc::CallbackServerContext* c, const MemberRemoveRequest* q,
+                                                       MemberRemoveResponse* r) {
+  return submit(node_, c, CallKind::member_remove, q, r);
 }
-grpc::ServerUnaryReactor* ClusterService::MemberRemove(grpc::CallbackServerContext* c, const MemberRemoveRequest*,
-                                                       MemberRemoveResponse*) {
-  return membership_not_built(c);
+grpc::ServerUnaryReactor* ClusterService::MemberUpdate(grpc::CallbackServerContext* c, const MemberUpdateRequest* q,
+                                                       MemberUpdateResponse* r) {
+  return submit(node_, c, CallKind::member_update, q, r);
 }
-grpc::ServerUnaryReactor* ClusterService::MemberUpdate(grpc::CallbackServerContext* c, const MemberUpdateRequest*,
-                                                       MemberUpdateResponse*) {
-  return membership_not_built(c);
-}
-grpc::ServerUnaryReactor* ClusterService::MemberPromote(grpc::CallbackServerContext* c, const MemberPromoteRequest*,
-                                                        MemberPromoteResponse*) {
-  return membership_not_built(c);
+grpc::ServerUnaryReactor* ClusterService::MemberPromote(grpc::CallbackServerContext* c, const MemberPromoteRequest* q,
+                                                        MemberPromoteResponse* r) {
+  return submit(node_, c, CallKind::member_promote, q, r);
 }
 grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* c, const MemberListRequest* q,
                                                      MemberListResponse* r) {

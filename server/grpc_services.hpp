@@ -51,7 +51,6 @@ class ClusterService final : public etcdserverpb::Cluster::CallbackService {
   explicit ClusterService(actors::Node& node) : node_(node) {}
   grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext*, const etcdserverpb::MemberListRequest*,
                                        etcdserverpb::MemberListResponse*) override;
-  // Not built yet (Raft membership changes): each says so, naming what is.
   grpc::ServerUnaryReactor* MemberAdd(grpc::CallbackServerContext*, const etcdserverpb::MemberAddRequest*,
                                       etcdserverpb::MemberAddResponse*) override;
   grpc::ServerUnaryReactor* MemberRemove(grpc::CallbackServerContext*, const etcdserverpb::MemberRemoveRequest*,

@@ -3,6 +3,7 @@
 #include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -85,6 +86,9 @@ int main(int argc, char** argv) {
   nc.snapshot_count = flags.snapshot_count;
   nc.watch_progress_notify_ms = static_cast<int>(flags.watch_progress_notify_ms);  // 0: etcd's 10 minutes
   nc.version = etcd_api_version;
+
+  // A member removed from the cluster stops, as etcd's does.
+  nc.on_removed = [] { kill(getpid(), SIGTERM); };
 
   if (flags.initial_corrupt_check) {
     nc.before_start = [](const acord::actors::StartingState& s) {

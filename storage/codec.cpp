@@ -52,7 +52,7 @@ std::string encode(const raft::Entry& e) {
 
 std::optional<raft::Entry> decode_entry(raft::Index index, const std::string& v) {
   auto t = unpack<raft::Term, std::uint8_t, std::string>(v);
-  if (!t || std::get<2>(*t) > 1) return std::nullopt;
+  if (!t || std::get<2>(*t) > static_cast<std::uint8_t>(raft::EntryType::conf_change)) return std::nullopt;
   return raft::Entry{std::get<1>(*t), index, static_cast<raft::EntryType>(std::get<2>(*t)), std::get<3>(*t)};
 }
 
@@ -119,12 +119,16 @@ std::optional<LeaseRecord> decode_lease(const std::string& key, const std::strin
   return LeaseRecord{static_cast<std::int64_t>(get_be(key, 0)), std::get<1>(*t)};
 }
 
-std::string encode(const Identity& id) { return pack(id.member_id, id.cluster_id, id.name); }
+std::string encode(const Identity& id) { return pack(id.member_id, id.cluster_id, id.name, id.joined); }
 
 std::optional<Identity> decode_identity(const std::string& v) {
+  if (auto t = unpack<std::uint64_t, std::uint64_t, std::string, bool>(v)) {
+    return Identity{std::get<1>(*t), std::get<2>(*t), std::get<3>(*t), std::get<4>(*t)};
+  }
+  // Written before members could join: three fields.
   auto t = unpack<std::uint64_t, std::uint64_t, std::string>(v);
   if (!t) return std::nullopt;
-  return Identity{std::get<1>(*t), std::get<2>(*t), std::get<3>(*t)};
+  return Identity{std::get<1>(*t), std::get<2>(*t), std::get<3>(*t), false};
 }
 
 }  // namespace acord::storage

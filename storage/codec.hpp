@@ -35,11 +35,14 @@ struct LeaseOp {
   LeaseRecord lease;
 };
 
-// Who this data directory belongs to, written once at bootstrap.
+// Who this data directory belongs to, written once at bootstrap or join.
 struct Identity {
   std::uint64_t member_id = 0;
   std::uint64_t cluster_id = 0;
   std::string name;
+  // Joined a running cluster (its ids came from the cluster, not from the
+  // flags): on restart its flags are not checked against its ids.
+  bool joined = false;
 };
 
 // Where the log starts after trimming.

@@ -70,6 +70,18 @@ inline ApiError timeout() { return {StatusCode::unavailable, "etcdserver: reques
 inline ApiError stopped() { return {StatusCode::unavailable, "etcdserver: server stopped"}; }
 inline ApiError not_capable() { return {StatusCode::unavailable, "etcdserver: not capable"}; }
 inline ApiError member_not_found() { return {StatusCode::not_found, "etcdserver: member not found"}; }
+inline ApiError member_exists() { return {StatusCode::failed_precondition, "etcdserver: member ID already exist"}; }
+inline ApiError peer_url_exists() { return {StatusCode::failed_precondition, "etcdserver: Peer URLs already exists"}; }
+inline ApiError member_bad_urls() {
+  return {StatusCode::invalid_argument, "etcdserver: given member URLs are invalid"};
+}
+inline ApiError not_enough_started_members() {
+  return {StatusCode::failed_precondition,
+          "etcdserver: re-configuration failed due to not enough started members"};
+}
+inline ApiError member_not_learner() {
+  return {StatusCode::failed_precondition, "etcdserver: can only promote a learner member"};
+}
 inline ApiError not_leader() { return {StatusCode::failed_precondition, "etcdserver: not leader"}; }
 inline ApiError bad_leader_transferee() {
   return {StatusCode::failed_precondition, "etcdserver: bad leader transferee"};

@@ -240,21 +240,3 @@ TEST_CASE("past --quota-backend-bytes writes fail with NOSPACE until compaction 
   require_still_serving(s);
 }
 
-TEST_CASE("member add, remove, update and promote say they are not built, and the cluster keeps serving",
-          "[bad-input][membership]") {
-  Server s;
-  const std::vector<std::vector<std::string>> calls = {
-      {"member", "add", "newmember", "--peer-urls=http://127.0.0.1:1"},
-      {"member", "remove", "8e9e05c52164694d"},
-      {"member", "update", "8e9e05c52164694d", "--peer-urls=http://127.0.0.1:2"},
-      {"member", "promote", "8e9e05c52164694d"},
-  };
-  for (const auto& args : calls) {
-    const auto r = etcdctl(s.endpoint(), args);
-    INFO(args[1] << ": " << r.out << r.err);
-    CHECK(r.exit_code == 1);
-    CHECK(r.err.find("changing the members of a running cluster is not built yet") != std::string::npos);
-  }
-  CHECK(etcdctl(s.endpoint(), {"member", "list"}).exit_code == 0);
-  CHECK(put(s.kv(), "still", "serving").ok());
-}

@@ -49,6 +49,7 @@ class Server {
   int stop();
 
   std::string endpoint() const { return options_.host + ":" + std::to_string(client_port_); }
+  std::string advertised_peer_url() const { return options_.peer_url; }
   bool running() { return child_ && child_->running(); }
   std::string data_dir() const { return dir_.path + "/data"; }
   std::string log() const { return read_file(log_path_); }

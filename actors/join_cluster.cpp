@@ -1,0 +1,59 @@
+#include "actors/join_cluster.hpp"
+
+#include <caf/io/all.hpp>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "actors/messages.hpp"
+#include "core/cluster/url.hpp"
+#include "core/limits.hpp"
+
+namespace acord::actors {
+namespace {
+
+// One member's answer, or nothing if it cannot be reached or has no members.
+std::optional<protocol::Membership> ask(caf::actor_system& sys, const std::string& peer_url) {
+  cluster::Url url;
+  try {
+    url = cluster::parse_url(peer_url);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+  auto remote = sys.middleman().remote_actor(url.host, static_cast<std::uint16_t>(url.port));
+  if (!remote) return std::nullopt;
+  std::optional<protocol::Membership> answer;
+  caf::scoped_actor self{sys};
+  self->request(*remote, std::chrono::milliseconds(limits::join_fetch_retry_ms * 8), join_atom::value)
+      .receive(
+          [&](std::uint64_t cluster_id, const std::string& bytes) {
+            auto m = protocol::decode_membership(bytes);
+            if (!m || cluster_id == 0 || m->members.empty()) return;
+            m->cluster_id = cluster_id;
+            answer = std::move(m);
+          },
+          [&](const caf::error&) {});
+  return answer;
+}
+
+}  // namespace
+
+std::optional<protocol::Membership> ask_cluster_members(caf::actor_system& sys, const NodeConfig& c,
+                                                        std::string& error) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::join_fetch_timeout_ms);
+  do {
+    for (const auto& m : c.initial_cluster) {
+      if (m.name == c.name) continue;
+      for (const auto& url : m.peer_urls) {
+        if (auto answer = ask(sys, url)) return answer;
+      }
+    }
+    // Members may be starting too: ask again shortly, until the deadline.
+    std::this_thread::sleep_for(std::chrono::milliseconds(limits::join_fetch_retry_ms));
+  } while (std::chrono::steady_clock::now() < deadline);
+  error = "cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs "
+          "(--initial-cluster-state existing: is the cluster running, and is this member added to it?)";
+  return std::nullopt;
+}
+
+}  // namespace acord::actors

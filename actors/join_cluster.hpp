@@ -1,0 +1,20 @@
+#pragma once
+// How a member joining a running cluster (--initial-cluster-state existing)
+// learns the cluster before it has an identity: it asks the peer transport of
+// another member named in --initial-cluster (as etcd asks GET /members on a
+// peer url) for the cluster id and the members as that member last applied.
+#include <caf/all.hpp>
+#include <optional>
+#include <string>
+
+#include "actors/node.hpp"
+#include "protocol/proposal.hpp"
+
+namespace acord::actors {
+
+// Tries every other member's peer urls in turn until one answers or
+// limits::join_fetch_timeout_ms passes; then nothing, with `error` set.
+std::optional<protocol::Membership> ask_cluster_members(caf::actor_system& sys, const NodeConfig& config,
+                                                        std::string& error);
+
+}  // namespace acord::actors
