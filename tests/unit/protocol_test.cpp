@@ -50,6 +50,20 @@ TEST_CASE("a proposal's origin and id are read from its front, whatever their wi
   CHECK_FALSE(protocol::peek_proposal_origin("garbage"));
 }
 
+TEST_CASE("a membership change round-trips; a damaged one does not decode", "[protocol]") {
+  cluster::MemberChange c{cluster::MemberChange::Kind::update, {42, "", {"http://a:1", "http://b:1"}, {}}};
+  auto back = protocol::decode_member_change(protocol::encode(c));
+  REQUIRE(back);
+  CHECK(back->kind == cluster::MemberChange::Kind::update);
+  CHECK(back->member.id == 42);
+  CHECK(back->member.peer_urls.size() == 2);
+  auto bytes = protocol::encode(c);
+  CHECK_FALSE(protocol::decode_member_change(bytes.substr(0, bytes.size() - 3)));
+  CHECK_FALSE(protocol::decode_member_change(protocol::encode(protocol::Membership{})));
+  c.kind = static_cast<cluster::MemberChange::Kind>(9);
+  CHECK_FALSE(protocol::decode_member_change(protocol::encode(c)));
+}
+
 TEST_CASE("membership and member attributes round-trip", "[protocol]") {
   protocol::Membership m;
   m.cluster_id = 99;

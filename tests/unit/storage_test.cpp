@@ -7,6 +7,7 @@
 
 #include <rocksdb/db.h>
 
+#include "protocol/msgpack_tuple.hpp"
 #include "storage/rocks_store.hpp"
 
 using namespace acord;
@@ -33,6 +34,22 @@ TEST_CASE("codec: every record round-trips and a foreign version is refused", "[
   REQUIRE(rb);
   CHECK(rb->kv == r.kv);
   CHECK(rb->revision == r.revision);
+  raft::Entry change{4, 10, raft::EntryType::conf_change, "c"};
+  REQUIRE(decode_entry(10, encode(change)));
+  CHECK(decode_entry(10, encode(change))->type == raft::EntryType::conf_change);
+  change.type = static_cast<raft::EntryType>(3);
+  CHECK_FALSE(decode_entry(10, encode(change)));  // an entry type this version does not know
+  Identity joined{7, 8, "n", true};
+  auto id = decode_identity(encode(joined));
+  REQUIRE(id);
+  CHECK(id->joined);
+  CHECK(id->member_id == 7);
+  // Written before members could join (three fields): a member of the flags' cluster.
+  auto old = decode_identity(protocol::pack_tuple(std::make_tuple(std::uint8_t{1}, std::uint64_t{7}, std::uint64_t{8},
+                                                                  std::string("n"))));
+  REQUIRE(old);
+  CHECK_FALSE(old->joined);
+  CHECK(old->name == "n");
   CHECK_FALSE(decode_entry(1, "garbage"));
   CHECK_FALSE(decode_hard_state(""));
   CHECK(index_key(1) < index_key(256));  // byte order is numeric order
