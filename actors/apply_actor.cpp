@@ -323,6 +323,12 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         serve_held_reads(st);
       },
       [=](raft_link_atom, const caf::actor& raft) { self->state.raft = raft; },
+      [=](abandon_atom) {
+        // The member is stopping: reads still waiting for an index are told so.
+        auto& st = self->state;
+        for (auto& [index, r] : st.held_reads) r->reply.deliver(0, result_of(errors::stopped()));
+        st.held_reads.clear();
+      },
       [=](watch_link_atom, const caf::actor& watch) {
         self->state.watch = watch;
         self->send(watch, resync_atom::value, self->state.store.current_revision());

@@ -80,6 +80,9 @@ using term_atom = caf::atom_constant<caf::atom("term")>;
 // cluster (join_atom).
 using conf_atom = caf::atom_constant<caf::atom("conf")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
+// The member is stopping: every request still waiting is answered "server
+// stopped" now.
+using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
 
 // What a frame between members carries.
 enum class PeerFrame : std::uint8_t {

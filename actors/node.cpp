@@ -116,6 +116,11 @@ void Node::etcd_snapshot(std::function<void(std::shared_ptr<const std::string>)>
   });
 }
 
+void Node::abandon_pending() {
+  caf::anon_send(impl_->actors.raft, abandon_atom::value);
+  caf::anon_send(impl_->actors.apply, abandon_atom::value);
+}
+
 std::uint64_t Node::member_id() const { return impl_->actors.identity.member_id; }
 std::uint64_t Node::cluster_id() const { return impl_->actors.identity.cluster_id; }
 

@@ -65,6 +65,11 @@ class Node {
   // SHA-256), handed to `done` on an actor thread.
   void etcd_snapshot(std::function<void(std::shared_ptr<const std::string>)> done);
 
+  // The member is stopping: requests still waiting (for a leader, a commit,
+  // an applied index) are answered "server stopped" now rather than at their
+  // deadline. The node keeps serving what comes after.
+  void abandon_pending();
+
   std::uint64_t member_id() const;
   std::uint64_t cluster_id() const;
 

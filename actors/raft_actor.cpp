@@ -94,6 +94,7 @@ void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
   auto& core = *st.args.core;
   if (reply_to) st.waiting[p.id] = RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks(st)};
   if (core.role() != raft::Role::leader && core.leader() == 0) {
+    if (st.held_proposals.empty()) log_warn("no leader: writes wait until one is elected, or until their deadline");
     st.held_proposals.push_back(p);  // until a leader is known, or the waiter's deadline
     return;
   }
@@ -374,6 +375,22 @@ void expire(Self* self) {
   }
 }
 
+// The member stops: whoever still waits on this actor hears so now, as
+// etcd's "server stopped", rather than at its deadline (which would hold up
+// the shutdown, and a removed member's exit, for a request timeout).
+void answer_everyone_stopped(RaftActorState& st) {
+  for (auto& [id, w] : st.waiting) reply_error(w.reply, id, errors::stopped());
+  st.waiting.clear();
+  for (auto& [ctx, r] : st.reads) r.waiter->done(std::nullopt);
+  st.reads.clear();
+  for (auto& [ctx, q] : st.lease_queries) q.promise.deliver(result_of(errors::stopped()));
+  st.lease_queries.clear();
+  for (auto& t : st.transfers) t.promise.deliver(result_of(errors::stopped()));
+  st.transfers.clear();
+  st.held_proposals.clear();
+  st.held_reads.clear();
+}
+
 }  // namespace
 
 caf::behavior raft_actor(Self* self, RaftActorArgs args) {
@@ -381,6 +398,10 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
   self->state.durable_term = self->state.args.core->term();
   self->state.durable_vote = self->state.args.core->vote();
   self->state.member = self->state.args.core->promotable();
+  self->set_exit_handler([=](const caf::exit_msg& msg) {
+    answer_everyone_stopped(self->state);
+    self->quit(msg.reason);
+  });
   self->delayed_send(self, std::chrono::milliseconds(self->state.args.tick_ms), tick_atom::value);
   return {
       [=](start_atom) {
@@ -555,6 +576,7 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         if (core.role() != raft::Role::leader && core.quorum_size() == 1 && core.promotable()) core.campaign();
         process_ready(self);
       },
+      [=](abandon_atom) { answer_everyone_stopped(self->state); },
       [=](status_atom) {
         const auto& core = *self->state.args.core;
         return RaftStatus{core.term(), core.leader(), core.last_index(), core.commit_index()};

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <ctime>
 #include <string>
 
@@ -141,8 +142,14 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   log_info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
   // In-flight calls get a second to finish; gRPC also waits that long for
-  // idle client connections to go away, so the grace is kept short.
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  // idle client connections to go away, so the grace is kept short. gRPC's
+  // shutdown waits for every call to be answered: those still waiting then
+  // (for a leader that a removed member will never hear from, say) are
+  // answered "server stopped".
+  const auto grace = std::chrono::seconds(1);
+  auto shutdown = std::async(std::launch::async, [&] { server->Shutdown(std::chrono::system_clock::now() + grace); });
+  if (shutdown.wait_for(grace) != std::future_status::ready) node->abandon_pending();
+  shutdown.wait();
   server.reset();
   node.reset();  // closes the data directory: everything acknowledged is on disk
   // gRPC's library teardown takes over a second and holds nothing we need.

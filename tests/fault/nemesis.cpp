@@ -48,6 +48,72 @@ void Nemesis::partition(int target) {
   note("partition: " + what);
 }
 
+// A member removed from the cluster (through another member), and once it
+// stopped, added back with an empty data dir: it joins again as a new member
+// and catches up from the others.
+void Nemesis::replace(int target, const std::string& who) {
+  auto* m = members_[static_cast<std::size_t>(target)];
+  const auto deadline = std::chrono::seconds(15);
+  auto through_others = [&](const std::function<grpc::Status(etcdserverpb::Cluster::Stub&)>& call) {
+    return test::wait_until(
+        [&] {
+          for (auto* other : members_) {
+            if (other == m) continue;
+            auto stub = etcdserverpb::Cluster::NewStub(
+                grpc::CreateChannel(other->endpoint(), grpc::InsecureChannelCredentials()));
+            if (call(*stub).ok()) return true;
+          }
+          return false;
+        },
+        deadline, std::chrono::milliseconds(200));
+  };
+  std::uint64_t id = 0;
+  test::wait_until(
+      [&] {
+        etcdserverpb::StatusResponse st;
+        if (!m->maintenance().Status(test::ctx(std::chrono::seconds(1)).get(), {}, &st).ok()) return false;
+        id = st.header().member_id();
+        return true;
+      },
+      deadline, std::chrono::milliseconds(200));
+  if (id == 0) {
+    note("replace " + who + ": its id is not known; left alone");
+    return;
+  }
+  note("remove " + who);
+  const bool removed = through_others([&](etcdserverpb::Cluster::Stub& stub) {
+    etcdserverpb::MemberRemoveRequest r;
+    r.set_id(id);
+    etcdserverpb::MemberRemoveResponse out;
+    auto st = stub.MemberRemove(test::ctx(std::chrono::seconds(5)).get(), r, &out);
+    // Applied already (an earlier try's answer was lost): done too.
+    return st.error_code() == grpc::StatusCode::NOT_FOUND ? grpc::Status::OK : st;
+  });
+  if (!removed) {
+    note("remove " + who + ": not done in time; left alone");
+    return;
+  }
+  note("removed " + who + "; waiting for it to stop");
+  if (m->process()->wait(deadline) < 0) {
+    note(who + " did not stop after its removal: killed");
+    m->kill9();
+  }
+  note("add back " + who);
+  const bool added = through_others([&](etcdserverpb::Cluster::Stub& stub) {
+    etcdserverpb::MemberAddRequest r;
+    r.add_peerurls(m->advertised_peer_url());
+    etcdserverpb::MemberAddResponse out;
+    auto st = stub.MemberAdd(test::ctx(std::chrono::seconds(5)).get(), r, &out);
+    return st.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+                   st.error_message() == "etcdserver: Peer URLs already exists"
+               ? grpc::Status::OK
+               : st;
+  });
+  note(std::string(added ? "" : "adding it back not confirmed; ") + "start " + who + " afresh, joining");
+  m->start_fresh({"--initial-cluster-state", "existing"});
+  m->wait_ready(deadline);
+}
+
 Nemesis::~Nemesis() { stop(); }
 
 void Nemesis::start() { thread_ = std::thread([this] { loop(); }); }
@@ -80,8 +146,11 @@ void Nemesis::loop() {
     if (target < 0) target = static_cast<int>(rng_() % members_.size());
     auto* m = members_[static_cast<std::size_t>(target)];
     const std::string who = "member " + std::to_string(target) + (on_leader ? " (leader)" : "");
-    const auto dice = rng_() % (network_ ? 3 : 2);
-    if (dice == 2) {
+    const auto dice = rng_() % (network_ ? 4 : 3);
+    if (dice == 3 || (dice == 2 && !network_)) {
+      replace(target, who);
+      ++faults_;
+    } else if (dice == 2) {
       note("partitioning around " + who);
       partition(target);
       ++faults_;

@@ -1,7 +1,8 @@
 #pragma once
 // The nemesis: at random moments, it kills a member with SIGKILL and starts it
 // again, pauses one (SIGSTOP) for longer than an election timeout and lets it
-// go on (SIGCONT) — the leader or a follower, as the dice say — or, given a
+// go on (SIGCONT), or removes one from the cluster and adds it back afresh —
+// the leader or a follower, as the dice say — or, given a
 // network, partitions the members for a while: one member (maybe the leader)
 // cut off, a minority from a majority, or a bridge (two members that cannot
 // reach each other but both reach a third). It stops only processes of the
@@ -34,6 +35,7 @@ class Nemesis {
   void loop();
   void note(const std::string& what);
   void partition(int target);
+  void replace(int target, const std::string& who);
 
   std::vector<test::Server*> members_;
   std::function<int()> leader_;

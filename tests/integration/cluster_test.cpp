@@ -130,6 +130,37 @@ TEST_CASE("cluster: without a quorum writes fail as etcd's do, serializable read
   CHECK_FALSE(get(c.members[2]->kv(), "before", false).has_value());  // linearizable: needs a quorum
 }
 
+TEST_CASE("cluster: a member stopped while a write waits for a leader answers it \"server stopped\" and exits",
+          "[cluster][raft][stop]") {
+  TestCluster c(3);
+  REQUIRE(c.wait_leader() >= 0);
+  c.members[0]->kill9();
+  c.members[1]->kill9();
+  REQUIRE(wait_until(
+      [&] {
+        StatusResponse st;
+        return c.members[2]->maintenance().Status(ctx().get(), StatusRequest{}, &st).ok() && st.leader() == 0;
+      },
+      std::chrono::seconds(10)));
+  // A write that waits for a leader (etcd holds it until its deadline).
+  grpc::Status answer;
+  std::thread writer([&] {
+    auto kv = c.members[2]->new_kv();
+    PutRequest r;
+    r.set_key("waiting");
+    PutResponse out;
+    answer = kv->Put(ctx(std::chrono::seconds(30)).get(), r, &out);
+  });
+  const bool held = wait_until(
+      [&] { return c.members[2]->log().find("no leader: writes wait") != std::string::npos; }, std::chrono::seconds(10));
+  CHECK(held);
+  CHECK(c.members[2]->stop() == 0);
+  writer.join();
+  CHECK(answer.error_code() == grpc::StatusCode::UNAVAILABLE);
+  // Told at once, not at the request's own timeout ("request timed out").
+  CHECK(answer.error_message() == "etcdserver: server stopped");
+}
+
 TEST_CASE("cluster: a member behind the trimmed log, or with an empty disk, catches up by snapshot",
           "[cluster][raft][snapshot]") {
   TestCluster c(3, {"--snapshot-count", "100"});

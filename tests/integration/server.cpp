@@ -51,7 +51,16 @@ void Server::start() {
   argv.push_back(options_.binary);
   auto f = flags();
   argv.insert(argv.end(), f.begin(), f.end());
+  argv.insert(argv.end(), once_flags_.begin(), once_flags_.end());
+  once_flags_.clear();
   child_ = std::make_unique<Child>(argv, log_path_);
+}
+
+void Server::start_fresh(const std::vector<std::string>& more_flags) {
+  if (child_ && child_->running()) kill9();
+  std::filesystem::remove_all(data_dir());
+  once_flags_ = more_flags;
+  start();
 }
 
 bool Server::wait_ready(std::chrono::milliseconds deadline) {

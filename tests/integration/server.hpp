@@ -42,6 +42,9 @@ class Server {
 
   // Starts the process again on the same data dir and ports.
   void start();
+  // Starts it again on an empty data dir, with more flags this once (a member
+  // removed and added back joins with --initial-cluster-state existing).
+  void start_fresh(const std::vector<std::string>& more_flags);
   // Waits until a linearizable read succeeds; false at the deadline.
   bool wait_ready(std::chrono::milliseconds deadline = std::chrono::seconds(20));
   void kill9();
@@ -67,6 +70,7 @@ class Server {
   int client_port_ = 0, peer_port_ = 0;
   std::string log_path_;
   std::unique_ptr<Child> child_;
+  std::vector<std::string> once_flags_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<etcdserverpb::KV::Stub> kv_;
   std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance_;
