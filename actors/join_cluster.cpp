@@ -39,20 +39,26 @@ std::optional<protocol::Membership> ask(caf::actor_system& sys, const std::strin
 }  // namespace
 
 std::optional<protocol::Membership> ask_cluster_members(caf::actor_system& sys, const NodeConfig& c,
-                                                        std::string& error) {
+                                                        const AcceptMembers& accept, std::string& error) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::join_fetch_timeout_ms);
+  std::string refused;  // why the last answer did not do
   do {
     for (const auto& m : c.initial_cluster) {
       if (m.name == c.name) continue;
       for (const auto& url : m.peer_urls) {
-        if (auto answer = ask(sys, url)) return answer;
+        auto answer = ask(sys, url);
+        if (!answer) continue;
+        if (accept(*answer, refused)) return answer;
       }
     }
-    // Members may be starting too: ask again shortly, until the deadline.
+    // Members may be starting, or not have applied this one's addition yet:
+    // ask again shortly, until the deadline.
     std::this_thread::sleep_for(std::chrono::milliseconds(limits::join_fetch_retry_ms));
   } while (std::chrono::steady_clock::now() < deadline);
-  error = "cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs "
-          "(--initial-cluster-state existing: is the cluster running, and is this member added to it?)";
+  error = !refused.empty()
+              ? refused
+              : "cannot fetch cluster info from peer urls: could not retrieve cluster information from the given "
+                "URLs (--initial-cluster-state existing: is the cluster running, and is this member added to it?)";
   return std::nullopt;
 }
 

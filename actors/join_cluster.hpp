@@ -4,6 +4,7 @@
 // another member named in --initial-cluster (as etcd asks GET /members on a
 // peer url) for the cluster id and the members as that member last applied.
 #include <caf/all.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -12,9 +13,12 @@
 
 namespace acord::actors {
 
-// Tries every other member's peer urls in turn until one answers or
+// Tries every other member's peer urls in turn until one answers with
+// members that `accept` takes (it says why not in its error: a member that
+// has not applied this one's addition yet answers without it), or until
 // limits::join_fetch_timeout_ms passes; then nothing, with `error` set.
+using AcceptMembers = std::function<bool(const protocol::Membership&, std::string& error)>;
 std::optional<protocol::Membership> ask_cluster_members(caf::actor_system& sys, const NodeConfig& config,
-                                                        std::string& error);
+                                                        const AcceptMembers& accept, std::string& error);
 
 }  // namespace acord::actors

@@ -38,7 +38,10 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   };
   storage::Loaded loaded;
   bool restarted = false;
-  const FetchCluster fetch = [&c, &sys](std::string& e) { return ask_cluster_members(sys, c, e); };
+  const FetchCluster fetch = [&c, &sys](const FindSelf& find_self, std::string& e) {
+    return ask_cluster_members(
+        sys, c, [&](const protocol::Membership& m, std::string& why) { return find_self(m, why).has_value(); }, e);
+  };
   if (!prepare_store(c, *impl->store, loaded, error, &restarted, fetch)) {
     stop_system();
     return nullptr;

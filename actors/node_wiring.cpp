@@ -61,13 +61,15 @@ bool join(const NodeConfig& c, storage::Store& store, const FetchCluster& fetch,
     error = "--initial-cluster-state existing: no way to reach the cluster's members";
     return false;
   }
-  auto existing = fetch(error);
+  const FindSelf find_self = [&c](const protocol::Membership& existing, std::string& e) {
+    auto id = cluster::find_joining_member(c.initial_cluster, c.name, existing.members, e);
+    if (!id) e = "error validating peerURLs: " + e;
+    return id;
+  };
+  auto existing = fetch(find_self, error);
   if (!existing) return false;
-  auto id = cluster::find_joining_member(c.initial_cluster, c.name, existing->members, error);
-  if (!id) {
-    error = "error validating peerURLs: " + error;
-    return false;
-  }
+  const auto id = find_self(*existing, error);
+  if (!id) return false;
   storage::WriteSet w;
   w.identity = storage::Identity{*id, existing->cluster_id, c.name, true};
   storage::ApplyState state;

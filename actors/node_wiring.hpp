@@ -21,8 +21,10 @@ namespace acord::actors {
 // returns false with a one-line reason.
 // `restarted` (if given): the data directory already held this member.
 // A member joining a running cluster (--initial-cluster-state existing) asks
-// `fetch_cluster` for the cluster's members and id.
-using FetchCluster = std::function<std::optional<protocol::Membership>(std::string& error)>;
+// `fetch_cluster` for the cluster's members and id, in which it must find
+// itself (`find_self` gives its id, or says why not).
+using FindSelf = std::function<std::optional<std::uint64_t>(const protocol::Membership&, std::string& error)>;
+using FetchCluster = std::function<std::optional<protocol::Membership>(const FindSelf& find_self, std::string& error)>;
 bool prepare_store(const NodeConfig& config, storage::Store& store, storage::Loaded& out, std::string& error,
                    bool* restarted = nullptr, const FetchCluster& fetch_cluster = {});
 

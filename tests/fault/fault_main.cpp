@@ -305,6 +305,10 @@ int main(int argc, char** argv) {
     if (!backwards.empty()) f << backwards.size() << " answers had a revision below the client's previous answer:\n";
     for (const auto& [before, after] : backwards) f << "  " << describe(before) << "\n  then " << describe(after) << "\n";
     if (overlaps) f << overlaps << " fenced writes came from a lock holder older than the one before\n";
+    // What each member logged (a replaced member's lives one after another).
+    for (std::size_t i = 0; i < cluster.members.size(); ++i) {
+      std::ofstream(o.out + "/member-" + std::to_string(i) + ".log") << cluster.members[i]->log();
+    }
     std::cout << "violations written to " << o.out << "/violations.txt" << std::endl;
   }
   std::size_t unknown = 0;

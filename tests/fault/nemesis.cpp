@@ -54,18 +54,23 @@ void Nemesis::partition(int target) {
 void Nemesis::replace(int target, const std::string& who) {
   auto* m = members_[static_cast<std::size_t>(target)];
   const auto deadline = std::chrono::seconds(15);
-  auto through_others = [&](const std::function<grpc::Status(etcdserverpb::Cluster::Stub&)>& call) {
+  // Tries each other member in turn until one does it; the last refusal is noted.
+  std::string last_error;
+  auto through_others = [&](const std::function<grpc::Status(etcdserverpb::Cluster::Stub&)>& call,
+                            std::chrono::milliseconds how_long) {
     return test::wait_until(
         [&] {
           for (auto* other : members_) {
             if (other == m) continue;
             auto stub = etcdserverpb::Cluster::NewStub(
                 grpc::CreateChannel(other->endpoint(), grpc::InsecureChannelCredentials()));
-            if (call(*stub).ok()) return true;
+            const auto st = call(*stub);
+            if (st.ok()) return true;
+            last_error = st.error_message();
           }
           return false;
         },
-        deadline, std::chrono::milliseconds(200));
+        how_long, std::chrono::milliseconds(200));
   };
   std::uint64_t id = 0;
   test::wait_until(
@@ -88,9 +93,9 @@ void Nemesis::replace(int target, const std::string& who) {
     auto st = stub.MemberRemove(test::ctx(std::chrono::seconds(5)).get(), r, &out);
     // Applied already (an earlier try's answer was lost): done too.
     return st.error_code() == grpc::StatusCode::NOT_FOUND ? grpc::Status::OK : st;
-  });
+  }, deadline);
   if (!removed) {
-    note("remove " + who + ": not done in time; left alone");
+    note("remove " + who + ": not done in time (" + last_error + "); left alone");
     return;
   }
   note("removed " + who + "; waiting for it to stop");
@@ -108,8 +113,12 @@ void Nemesis::replace(int target, const std::string& who) {
                    st.error_message() == "etcdserver: Peer URLs already exists"
                ? grpc::Status::OK
                : st;
-  });
-  note(std::string(added ? "" : "adding it back not confirmed; ") + "start " + who + " afresh, joining");
+  }, std::chrono::seconds(60));  // e.g. until a restarted member has published its name (the quorum check counts it)
+  if (!added) {
+    note("adding " + who + " back failed for a minute (" + last_error + "): the cluster cannot take a member");
+    return;
+  }
+  note("start " + who + " afresh, joining");
   m->start_fresh({"--initial-cluster-state", "existing"});
   m->wait_ready(deadline);
 }
