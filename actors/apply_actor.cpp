@@ -75,6 +75,7 @@ ResultPtr apply_member_change(ApplyActorState& st, const std::string& payload) {
   }
   result->error = cluster::apply_change(st.state.membership.members, *change);
   if (!result->error.ok()) return result;
+  if (change->kind == cluster::MemberChange::Kind::remove) st.state.membership.removed.push_back(change->member.id);
   switch (change->kind) {
     case cluster::MemberChange::Kind::add: {
       auto resp = std::make_shared<MemberAddResponse>();

@@ -68,13 +68,21 @@ void send_frame(Self* self, raft::NodeId to, PeerFrame kind, const std::string& 
 }
 
 // The peers are the members but this one: new ones are connected to, removed
-// ones forgotten (their frames are dropped from now on), moved ones reconnected.
+// ones forgotten (their frames are dropped from now on), moved ones
+// reconnected. A member is forgotten only once removed, not when a membership
+// without it comes: a new member replays the cluster's older memberships
+// while it catches up, and must keep hearing the members that came later.
 void set_members(Self* self, const MembershipPtr& membership) {
   auto& st = self->state;
   st.membership = membership;
   std::map<raft::NodeId, PeerAddress> wanted;
+  for (const auto& [id, peer] : st.peers) wanted[id] = peer.address;
+  for (auto id : membership->removed) {
+    wanted.erase(id);
+    st.removed.insert(id);
+  }
   for (const auto& m : membership->members) {
-    if (m.id == st.args.self_id || m.peer_urls.empty()) continue;
+    if (m.id == st.args.self_id || m.peer_urls.empty() || st.removed.count(m.id)) continue;
     try {
       const auto url = cluster::parse_url(m.peer_urls.front());
       wanted[m.id] = PeerAddress{m.id, url.host, static_cast<std::uint16_t>(url.port)};

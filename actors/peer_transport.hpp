@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct PeerTransportState {
   PeerTransportArgs args;
   std::map<raft::NodeId, Peer> peers;
   MembershipPtr membership;  // as last applied: what a joining member is told
+  std::set<raft::NodeId> removed;  // removed members: never peers again
   std::uint64_t dropped_frames = 0;  // from another cluster, or undecodable
   static inline const char* name = "peer-transport";
 };

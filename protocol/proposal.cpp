@@ -87,17 +87,22 @@ std::optional<MemberAttributes> decode_member_attributes(const std::string& byte
 std::string encode(const Membership& m) {
   std::vector<MemberTuple> members;
   for (const auto& x : m.members) members.emplace_back(x.id, x.name, x.peer_urls, x.client_urls);
-  return pack(std::make_tuple(m.version, m.cluster_id, members));
+  return pack(std::make_tuple(m.version, m.cluster_id, members, m.removed));
 }
 
 std::optional<Membership> decode_membership(const std::string& bytes) {
-  auto t = unpack<std::tuple<std::uint8_t, std::uint64_t, std::vector<MemberTuple>>>(bytes,
-                                                                                     Membership::current_version);
-  if (!t) return std::nullopt;
+  using Members = std::vector<MemberTuple>;
   Membership m;
-  m.version = std::get<0>(*t);
-  m.cluster_id = std::get<1>(*t);
-  for (auto& [id, name, peers, clients] : std::get<2>(*t)) m.members.push_back(cluster::Member{id, name, peers, clients});
+  Members members;
+  if (auto t = unpack<std::tuple<std::uint8_t, std::uint64_t, Members, std::vector<std::uint64_t>>>(
+          bytes, Membership::current_version)) {
+    std::tie(m.version, m.cluster_id, members, m.removed) = *t;
+  } else if (auto old = unpack<std::tuple<std::uint8_t, std::uint64_t, Members>>(bytes, Membership::current_version)) {
+    std::tie(m.version, m.cluster_id, members) = *old;  // written before members could be removed
+  } else {
+    return std::nullopt;
+  }
+  for (auto& [id, name, peers, clients] : members) m.members.push_back(cluster::Member{id, name, peers, clients});
   return m;
 }
 

@@ -52,6 +52,9 @@ struct Membership {
   std::uint8_t version = current_version;
   std::uint64_t cluster_id = 0;
   std::vector<cluster::Member> members;
+  // Members removed over the cluster's life: their peers refuse them from
+  // then on (etcd keeps the same list).
+  std::vector<std::uint64_t> removed;
 };
 
 std::string encode(const Proposal& p);

@@ -283,6 +283,10 @@ int main(int argc, char** argv) {
     for (const auto& l : nemesis.log()) f << l << "\n";
     if (proxy) f << "peer proxy: " << proxy->links() << " links, " << proxy->unidentified() << " of unknown dialer\n";
   }
+  // What each member logged (a replaced member's lives one after another).
+  for (std::size_t i = 0; i < cluster.members.size(); ++i) {
+    std::ofstream(o.out + "/member-" + std::to_string(i) + ".log") << cluster.members[i]->log();
+  }
   if (!ok) {
     std::ofstream f(o.out + "/violations.txt");
     if (!healed) f << "the cluster did not heal within 30 s after the faults stopped\n";
@@ -305,10 +309,6 @@ int main(int argc, char** argv) {
     if (!backwards.empty()) f << backwards.size() << " answers had a revision below the client's previous answer:\n";
     for (const auto& [before, after] : backwards) f << "  " << describe(before) << "\n  then " << describe(after) << "\n";
     if (overlaps) f << overlaps << " fenced writes came from a lock holder older than the one before\n";
-    // What each member logged (a replaced member's lives one after another).
-    for (std::size_t i = 0; i < cluster.members.size(); ++i) {
-      std::ofstream(o.out + "/member-" + std::to_string(i) + ".log") << cluster.members[i]->log();
-    }
     std::cout << "violations written to " << o.out << "/violations.txt" << std::endl;
   }
   std::size_t unknown = 0;

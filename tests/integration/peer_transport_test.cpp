@@ -148,3 +148,39 @@ TEST_CASE("peer transport: a peer that restarts on its port is reached again", "
   b = std::make_unique<Member>(2, pb, std::vector<PeerAddress>{{1, "127.0.0.1", pa}});
   REQUIRE(deliver(a, *b, 1, 2, 2));
 }
+
+TEST_CASE("peer transport: a member is forgotten when removed, not when an older membership leaves it out", "[peers]") {
+  const auto pa = static_cast<std::uint16_t>(free_port()), pb = static_cast<std::uint16_t>(free_port());
+  Member a(1, pa, {{2, "127.0.0.1", pb}});
+  Member b(2, pb, {{1, "127.0.0.1", pa}});
+  REQUIRE(deliver(a, b, 1, 2, 1));
+  auto announce = [&](std::vector<cluster::Member> members, std::vector<std::uint64_t> removed) {
+    auto m = std::make_shared<protocol::Membership>();
+    m->cluster_id = 99;
+    m->members = std::move(members);
+    m->removed = std::move(removed);
+    caf::anon_send(b.transport, members_atom::value, MembershipPtr(m));
+  };
+  const cluster::Member member_b{2, "b", {"http://127.0.0.1:" + std::to_string(pb)}, {}};
+  // A member catching up replays a membership from before member 1 joined:
+  // member 1 is still heard.
+  announce({member_b}, {});
+  REQUIRE(deliver(a, b, 1, 2, 2));
+  // Removed: its frames are dropped from now on.
+  announce({member_b}, {1});
+  caf::scoped_actor self{*b.sys};
+  auto dropped = [&] {
+    std::uint64_t n = 0;
+    self->request(b.transport, std::chrono::seconds(1), get_dropped_atom::value)
+        .receive([&](std::uint64_t x) { n = x; }, [](caf::error&) {});
+    return n;
+  };
+  REQUIRE(wait_until(
+      [&] {
+        a.send(append(1, 2, 3));
+        return dropped() > 0;
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(50)));
+  std::lock_guard<std::mutex> lock(b.inbox.mu);
+  for (const auto& m : b.inbox.got) CHECK(m.index != 3);
+}

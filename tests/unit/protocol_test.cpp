@@ -2,6 +2,7 @@
 // trips, and anything malformed or of an unknown version is refused.
 #include <catch2/catch.hpp>
 
+#include "protocol/msgpack_tuple.hpp"
 #include "protocol/proposal.hpp"
 #include "protocol/raft_wire.hpp"
 
@@ -81,6 +82,18 @@ TEST_CASE("membership and member attributes round-trip", "[protocol]") {
   REQUIRE(a);
   CHECK(a->client_urls.size() == 2);
   CHECK_FALSE(protocol::decode_member_attributes(protocol::encode(m)));  // a record of another kind
+  m.removed = {7, 8};
+  auto with_removed = protocol::decode_membership(protocol::encode(m));
+  REQUIRE(with_removed);
+  CHECK(with_removed->removed == std::vector<std::uint64_t>{7, 8});
+  // Written before members could be removed: three fields.
+  std::vector<std::tuple<std::uint64_t, std::string, std::vector<std::string>, std::vector<std::string>>> members{
+      {1, "a", {"http://a:2380"}, {}}};
+  auto old = protocol::decode_membership(
+      protocol::pack_tuple(std::make_tuple(std::uint8_t{1}, std::uint64_t{99}, members)));
+  REQUIRE(old);
+  CHECK(old->members.size() == 1);
+  CHECK(old->removed.empty());
 }
 
 TEST_CASE("a raft message with entries round-trips", "[protocol][raft]") {
