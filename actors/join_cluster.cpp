@@ -1,6 +1,7 @@
 #include "actors/join_cluster.hpp"
 
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -20,7 +21,9 @@ std::optional<protocol::Membership> ask(caf::actor_system& sys, const std::strin
   } catch (const std::invalid_argument&) {
     return std::nullopt;
   }
-  auto remote = sys.middleman().remote_actor(url.host, static_cast<std::uint16_t>(url.port));
+  const auto port = static_cast<std::uint16_t>(url.port);
+  if (url.tls() && !sys.has_openssl_manager()) return std::nullopt;  // no peer TLS here
+  auto remote = url.tls() ? caf::openssl::remote_actor(sys, url.host, port) : sys.middleman().remote_actor(url.host, port);
   if (!remote) return std::nullopt;
   std::optional<protocol::Membership> answer;
   caf::scoped_actor self{sys};

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 #include <google/protobuf/message.h>
 
 #include "actors/join_cluster.hpp"
@@ -30,6 +31,12 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   // mostly spends waiting for the disk and the network.
   impl->cfg.set("scheduler.policy", caf::atom("sharing"));
   impl->cfg.load<caf::io::middleman>();
+  if (c.peer_tls.enabled) {
+    impl->cfg.openssl_certificate = c.peer_tls.cert_file;
+    impl->cfg.openssl_key = c.peer_tls.key_file;
+    impl->cfg.openssl_cafile = c.peer_tls.trusted_ca_file;
+    impl->cfg.load<caf::openssl::manager>();
+  }
   impl->system = std::make_unique<caf::actor_system>(impl->cfg);
   auto& sys = *impl->system;
   auto stop_system = [&impl] {
@@ -65,7 +72,9 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   }
   impl->actors = spawn_node(sys, c, *impl->store, std::move(loaded));
   // Every member listens for peers, a single one too: members may be added.
-  auto port = sys.middleman().publish(impl->actors.transport, c.listen_peer_port, c.listen_peer_host.c_str(), true);
+  auto port = c.listen_peer_tls
+                  ? caf::openssl::publish(impl->actors.transport, c.listen_peer_port, c.listen_peer_host.c_str(), true)
+                  : sys.middleman().publish(impl->actors.transport, c.listen_peer_port, c.listen_peer_host.c_str(), true);
   if (!port) {
     error = "cannot listen for peers on " + c.listen_peer_host + ":" + std::to_string(c.listen_peer_port) + ": " +
             sys.render(port.error());

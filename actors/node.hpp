@@ -32,6 +32,14 @@ struct NodeConfig {
   // Where this member listens for its peers (--listen-peer-urls; first url).
   std::string listen_peer_host;
   std::uint16_t listen_peer_port = 0;
+  bool listen_peer_tls = false;  // an https url
+  // TLS between members: with a certificate, its key and the CA that signs
+  // every member's (each side proves itself to the other); without (etcd's
+  // --peer-auto-tls), encrypted but unauthenticated.
+  struct PeerTls {
+    bool enabled = false;
+    std::string cert_file, key_file, trusted_ca_file;
+  } peer_tls;
   int heartbeat_interval_ms = 100;
   int election_timeout_ms = 1000;
   std::uint64_t max_request_bytes = 0;

@@ -1,6 +1,9 @@
 #include "actors/peer_transport.hpp"
 
+#include <caf/openssl/manager.hpp>
+
 #include "actors/log.hpp"
+#include "core/cluster/cluster_identity.hpp"
 #include "core/cluster/url.hpp"
 #include "protocol/raft_wire.hpp"
 
@@ -27,7 +30,16 @@ void connect(Self* self, raft::NodeId id) {
   auto& peer = *found;
   if (peer.remote || peer.connecting) return;
   peer.connecting = true;
-  auto mm = self->system().middleman().actor_handle();
+  auto& sys = self->system();
+  if (peer.address.tls && !sys.has_openssl_manager()) {
+    // Only when the flags give no peer TLS but a member's url is https.
+    peer.connecting = false;
+    if (peer.failures++ == 0) log_warn("peer " + peer.address.host + ":" + std::to_string(peer.address.port) +
+                                       " has an https url, but this member has no peer TLS (--peer-cert-file or "
+                                       "--peer-auto-tls)");
+    return;
+  }
+  auto mm = peer.address.tls ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
   self->request(mm, std::chrono::seconds(2), caf::connect_atom::value, peer.address.host, peer.address.port)
       .then(
           [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
@@ -42,13 +54,22 @@ void connect(Self* self, raft::NodeId id) {
             }
             p.remote = caf::actor_cast<caf::actor>(ptr);
             p.failures = 0;
+            p.handshake_refused = false;
             self->monitor(p.remote);
           },
-          [=](caf::error&) {
+          [=](caf::error& e) {
             auto* found = find_peer(self, id);
             if (found == nullptr) return;
             auto& p = *found;
             p.connecting = false;
+            if (e == caf::sec::disconnect_during_handshake && p.address.tls && !p.handshake_refused) {
+              // Once per streak: the TLS handshake failed (a certificate one
+              // side cannot verify, or none).
+              p.handshake_refused = true;
+              log_warn("peer " + cluster::to_hex(id) + " at " + p.address.host + ":" + std::to_string(p.address.port) +
+                       ": TLS handshake refused (a certificate that --peer-trusted-ca-file did not sign, on either "
+                       "side?)");
+            }
             ++p.failures;
             self->delayed_send(self, backoff(p.failures), connect_retry_atom::value, id);
           });
@@ -85,7 +106,7 @@ void set_members(Self* self, const MembershipPtr& membership) {
     if (m.id == st.args.self_id || m.peer_urls.empty() || st.removed.count(m.id)) continue;
     try {
       const auto url = cluster::parse_url(m.peer_urls.front());
-      wanted[m.id] = PeerAddress{m.id, url.host, static_cast<std::uint16_t>(url.port)};
+      wanted[m.id] = PeerAddress{m.id, url.host, static_cast<std::uint16_t>(url.port), url.tls()};
     } catch (const std::invalid_argument&) {
       log_warn("member " + std::to_string(m.id) + " has a peer url that does not parse: " + m.peer_urls.front());
     }
@@ -93,7 +114,8 @@ void set_members(Self* self, const MembershipPtr& membership) {
   for (auto it = st.peers.begin(); it != st.peers.end();) {
     auto w = wanted.find(it->first);
     const bool moved = w != wanted.end() && (w->second.host != it->second.address.host ||
-                                             w->second.port != it->second.address.port);
+                                             w->second.port != it->second.address.port ||
+                                             w->second.tls != it->second.address.tls);
     if (w != wanted.end() && !moved) {
       ++it;
       continue;

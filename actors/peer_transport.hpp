@@ -5,6 +5,9 @@
 // port; it connects to each peer's transport, reconnects when a peer goes away
 // (a restart, a partition), and drops what it cannot deliver — Raft resends.
 // Frames from another cluster, or that do not decode, are dropped and counted.
+// An https peer is reached over TLS (CAF's OpenSSL module: with certificates,
+// both sides must present one the trusted CA signed, or the handshake fails;
+// with auto TLS, encrypted without certificates).
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <map>
@@ -20,6 +23,7 @@ struct PeerAddress {
   raft::NodeId id = 0;
   std::string host;
   std::uint16_t port = 0;
+  bool tls = false;  // an https peer url: reached through CAF's OpenSSL module
 };
 
 struct PeerTransportArgs {
@@ -35,6 +39,7 @@ struct PeerTransportState {
     caf::actor remote;  // null while not connected
     bool connecting = false;
     int failures = 0;
+    bool handshake_refused = false;  // logged once until a connection succeeds
   };
   PeerTransportArgs args;
   std::map<raft::NodeId, Peer> peers;

@@ -26,6 +26,49 @@ std::vector<Url> parse_url_list(const std::string& flag, const std::string& list
   return out;
 }
 
+bool any_tls(const std::vector<Url>& urls) {
+  for (const auto& u : urls) {
+    if (u.tls()) return true;
+  }
+  return false;
+}
+
+// https urls need certificates; the files must be usable (checked now, not
+// at the first connection).
+std::string check_tls_flags(const Flags& f) {
+  for (const auto& u : f.listen_client_urls) {
+    if (u.tls() && !f.client_tls.configured()) {
+      return "TLS key/cert (--cert-file, --key-file) must be provided for client url " + u.text +
+             " with HTTPS scheme (or --auto-tls)";
+    }
+  }
+  for (const auto& u : f.listen_peer_urls) {
+    if (u.tls() && !f.peer_tls.configured()) {
+      return "TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url " + u.text +
+             " with HTTPS scheme (or --peer-auto-tls)";
+    }
+  }
+  if (any_tls(f.listen_peer_urls) != any_tls(f.initial_advertise_peer_urls)) {
+    return "--listen-peer-urls and --initial-advertise-peer-urls must both be https, or both http";
+  }
+  if (auto e = check_tls_files(f.client_tls, ""); !e.empty()) return e;
+  if (auto e = check_tls_files(f.peer_tls, "peer-"); !e.empty()) return e;
+  if (!f.peer_tls.cert_file.empty() && f.peer_tls.trusted_ca_file.empty()) {
+    return "--peer-cert-file needs --peer-trusted-ca-file: acord verifies every peer's certificate against it";
+  }
+  if (f.peer_tls.client_cert_auth && f.peer_tls.cert_file.empty()) {
+    return "--peer-client-cert-auth needs --peer-cert-file, --peer-key-file and --peer-trusted-ca-file";
+  }
+  if (!f.client_tls.crl_file.empty() && !f.client_tls.client_cert_auth) {
+    return "--client-crl-file needs --client-cert-auth (only client certificates are checked against it)";
+  }
+  if (!f.cipher_suites.empty()) {
+    std::string error;
+    if (!openssl_cipher_list(f.cipher_suites, error)) return error;
+  }
+  return "";
+}
+
 }  // namespace
 
 std::int64_t parse_duration_ms(const std::string& text) {
@@ -112,6 +155,21 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
       ->capture_default_str();
   app.add_flag("--experimental-initial-corrupt-check", out.initial_corrupt_check,
                "compare this member's data with its peers' (HashKV) before serving clients, after a restart");
+  auto& ct = out.client_tls;
+  app.add_option("--cert-file", ct.cert_file, "path to the client server TLS cert file");
+  app.add_option("--key-file", ct.key_file, "path to the client server TLS key file");
+  app.add_option("--trusted-ca-file", ct.trusted_ca_file, "path to the client server TLS trusted CA cert file");
+  app.add_flag("--client-cert-auth", ct.client_cert_auth, "enable client cert authentication");
+  app.add_option("--client-crl-file", ct.crl_file, "path to the client certificate revocation list file");
+  app.add_flag("--auto-tls", ct.auto_tls, "client TLS using generated certificates");
+  auto& pt = out.peer_tls;
+  app.add_option("--peer-cert-file", pt.cert_file, "path to the peer server TLS cert file");
+  app.add_option("--peer-key-file", pt.key_file, "path to the peer server TLS key file");
+  app.add_option("--peer-trusted-ca-file", pt.trusted_ca_file, "path to the peer server TLS trusted CA file");
+  app.add_flag("--peer-client-cert-auth", pt.client_cert_auth, "enable peer client cert authentication");
+  app.add_flag("--peer-auto-tls", pt.auto_tls, "peer TLS using generated certificates");
+  app.add_option("--cipher-suites", out.cipher_suites,
+                 "comma-separated list of supported TLS cipher suites between client/server and peers");
   app.allow_extras(false);
   try {
     app.parse(argc, argv);
@@ -173,7 +231,8 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
     message = "--max-request-bytes must be positive";
     return ParseOutcome::exit_error;
   }
-  return ParseOutcome::run;
+  message = check_tls_flags(out);
+  return message.empty() ? ParseOutcome::run : ParseOutcome::exit_error;
 }
 
 }  // namespace acord::server

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/cluster/url.hpp"
+#include "server/tls_files.hpp"
 
 namespace acord::server {
 
@@ -28,6 +29,11 @@ struct Flags {
   std::int64_t watch_progress_notify_ms = 0;
   bool show_version = false;
   bool initial_corrupt_check = false;  // --experimental-initial-corrupt-check
+  // TLS for clients (--cert-file, --key-file, --trusted-ca-file,
+  // --client-cert-auth, --auto-tls, --client-crl-file) and for peers (the
+  // --peer-* twins); --cipher-suites for both.
+  TlsFiles client_tls, peer_tls;
+  std::string cipher_suites;
 };
 
 enum class ParseOutcome { run, exit_ok, exit_error };

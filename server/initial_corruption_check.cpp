@@ -6,6 +6,7 @@
 #include "core/cluster/cluster_identity.hpp"
 #include "core/kv/api_error.hpp"
 #include "core/cluster/url.hpp"
+#include "server/client_credentials.hpp"
 #include "etcdserverpb/rpc.grpc.pb.h"
 
 namespace acord::server {
@@ -23,7 +24,8 @@ std::string peer_fields(const cluster::Member& peer, std::int64_t rev, std::int6
 
 }  // namespace
 
-std::string check_initial_hash_kv(const actors::StartingState& local, std::chrono::milliseconds timeout) {
+std::string check_initial_hash_kv(const actors::StartingState& local, std::chrono::milliseconds timeout,
+                                  const TlsFiles& client_tls) {
   const std::string self = cluster::to_hex(local.member_id);
   log_info("starting initial corruption check (local-member-id " + self + ", timeout " +
            std::to_string(timeout.count()) + "ms)");
@@ -40,13 +42,13 @@ std::string check_initial_hash_kv(const actors::StartingState& local, std::chron
     }
     bool answered = false;
     for (const auto& url : peer.client_urls) {
-      std::string target;
+      cluster::Url parsed;
       try {
-        target = cluster::parse_url(url).host_port();
+        parsed = cluster::parse_url(url);
       } catch (const std::exception&) {
         continue;
       }
-      auto stub = Maintenance::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+      auto stub = Maintenance::NewStub(grpc::CreateChannel(parsed.host_port(), channel_credentials(parsed, client_tls)));
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + timeout);
       HashKVRequest q;

@@ -12,11 +12,13 @@
 #include <string>
 
 #include "actors/node.hpp"
+#include "server/tls_files.hpp"
 
 namespace acord::server {
 
 // "" when no peer disagrees; otherwise etcd's one-line reason. Run before the
 // member starts (NodeConfig::before_start), as etcd runs it before serving.
-std::string check_initial_hash_kv(const actors::StartingState& local, std::chrono::milliseconds timeout);
+std::string check_initial_hash_kv(const actors::StartingState& local, std::chrono::milliseconds timeout,
+                                  const TlsFiles& client_tls);
 
 }  // namespace acord::server

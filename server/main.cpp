@@ -13,6 +13,7 @@
 
 #include "actors/log.hpp"
 #include "actors/node.hpp"
+#include "server/client_credentials.hpp"
 #include "core/limits.hpp"
 #include "server/flags.hpp"
 #include "server/grpc_services.hpp"
@@ -77,6 +78,38 @@ int main(int argc, char** argv) {
   nc.join_existing = flags.initial_cluster_state == "existing";
   nc.listen_peer_host = flags.listen_peer_urls.front().host;
   nc.listen_peer_port = static_cast<std::uint16_t>(flags.listen_peer_urls.front().port);
+  nc.listen_peer_tls = flags.listen_peer_urls.front().tls();
+  // TLS between members, when the peer urls are https (the flags checked the files).
+  if (nc.listen_peer_tls) {
+    nc.peer_tls.enabled = true;
+    if (!flags.peer_tls.auto_tls || !flags.peer_tls.cert_file.empty()) {
+      nc.peer_tls.cert_file = flags.peer_tls.cert_file;
+      nc.peer_tls.key_file = flags.peer_tls.key_file;
+      nc.peer_tls.trusted_ca_file = flags.peer_tls.trusted_ca_file;
+    }
+  }
+  // TLS for clients: etcd's --auto-tls makes a certificate for the hosts the
+  // member listens on, in the data directory.
+  auto client_tls = flags.client_tls;
+  std::string crl_dir;
+  {
+    std::string tls_error;
+    if (client_tls.auto_tls && client_tls.cert_file.empty()) {
+      std::vector<std::string> hosts;
+      for (const auto& u : flags.listen_client_urls) hosts.push_back(u.host);
+      if (!acord::server::make_self_signed(flags.data_dir + "/fixtures/client", hosts, client_tls, tls_error)) {
+        return fail(tls_error);
+      }
+    }
+    if (!client_tls.crl_file.empty()) {
+      crl_dir = acord::server::crl_directory(client_tls.crl_file, flags.data_dir + "/fixtures/crl", tls_error);
+      if (crl_dir.empty()) return fail(tls_error);
+    }
+    if (!flags.cipher_suites.empty()) {
+      // gRPC reads its TLS 1.2 cipher list from the environment, once.
+      setenv("GRPC_SSL_CIPHER_SUITES", acord::server::openssl_cipher_list(flags.cipher_suites, tls_error)->c_str(), 1);
+    }
+  }
   nc.heartbeat_interval_ms = flags.heartbeat_interval_ms;
   nc.election_timeout_ms = flags.election_timeout_ms;
   for (const auto& u : flags.advertise_client_urls) nc.advertise_client_urls.push_back(u.text);
@@ -92,8 +125,9 @@ int main(int argc, char** argv) {
   nc.on_removed = [] { kill(getpid(), SIGTERM); };
 
   if (flags.initial_corrupt_check) {
-    nc.before_start = [](const acord::actors::StartingState& s) {
-      return acord::server::check_initial_hash_kv(s, std::chrono::milliseconds(acord::limits::request_timeout_ms));
+    nc.before_start = [client_tls](const acord::actors::StartingState& s) {
+      return acord::server::check_initial_hash_kv(s, std::chrono::milliseconds(acord::limits::request_timeout_ms),
+                                                  client_tls);
     };
   }
 
@@ -110,7 +144,10 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   std::vector<int> bound(flags.listen_client_urls.size(), 0);
   for (std::size_t i = 0; i < flags.listen_client_urls.size(); ++i) {
-    builder.AddListeningPort(flags.listen_client_urls[i].host_port(), grpc::InsecureServerCredentials(), &bound[i]);
+    std::string tls_error;
+    auto credentials = acord::server::client_credentials(flags.listen_client_urls[i], client_tls, crl_dir, tls_error);
+    if (!credentials) return fail(flags.listen_client_urls[i].text + ": " + tls_error);
+    builder.AddListeningPort(flags.listen_client_urls[i].host_port(), credentials, &bound[i]);
   }
   // gRPC's own limit sits above ours so that an oversize request gets etcd's
   // "request is too large" from our check rather than a transport error.

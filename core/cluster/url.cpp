@@ -10,8 +10,8 @@ Url parse_url(const std::string& text) {
   auto sep = text.find("://");
   if (sep == std::string::npos) throw std::invalid_argument("URL \"" + text + "\" has no scheme (want http://host:port)");
   u.scheme = text.substr(0, sep);
-  if (u.scheme != "http") {
-    throw std::invalid_argument("URL \"" + text + "\": scheme " + u.scheme + " is not supported (only http)");
+  if (u.scheme != "http" && u.scheme != "https") {
+    throw std::invalid_argument("URL \"" + text + "\": scheme " + u.scheme + " is not supported (http or https)");
   }
   auto rest = text.substr(sep + 3);
   if (!rest.empty() && rest.back() == '/') rest.pop_back();

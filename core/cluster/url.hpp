@@ -9,6 +9,7 @@ struct Url {
   int port = 0;
   std::string text;  // as given
   std::string host_port() const { return host + ":" + std::to_string(port); }
+  bool tls() const { return scheme == "https"; }
 };
 
 // "http://host:port" -> Url. Throws std::invalid_argument naming the problem.

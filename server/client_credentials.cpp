@@ -1,0 +1,64 @@
+#include "server/client_credentials.hpp"
+
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
+namespace acord::server {
+
+std::shared_ptr<grpc::ServerCredentials> client_credentials(const cluster::Url& url, const TlsFiles& tls,
+                                                            const std::string& crl_dir, std::string& error) {
+  if (!url.tls()) return grpc::InsecureServerCredentials();
+  const auto cert = read_whole_file(tls.cert_file);
+  const auto key = read_whole_file(tls.key_file);
+  if (!cert || !key) {
+    error = "cannot read " + tls.cert_file + " or " + tls.key_file;
+    return nullptr;
+  }
+  std::string roots;
+  if (!tls.trusted_ca_file.empty()) {
+    auto ca = read_whole_file(tls.trusted_ca_file);
+    if (!ca) {
+      error = "cannot read " + tls.trusted_ca_file;
+      return nullptr;
+    }
+    roots = std::move(*ca);
+  }
+  using namespace grpc::experimental;
+  std::vector<IdentityKeyCertPair> pairs{IdentityKeyCertPair{*key, *cert}};
+  auto provider = roots.empty() ? std::make_shared<StaticDataCertificateProvider>(pairs)
+                                : std::make_shared<StaticDataCertificateProvider>(roots, pairs);
+  TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (!roots.empty()) options.watch_root_certs();
+  options.set_cert_request_type(tls.client_cert_auth ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                                     : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  if (!crl_dir.empty()) options.set_crl_directory(crl_dir);
+  return TlsServerCredentials(options);
+}
+
+std::shared_ptr<grpc::ChannelCredentials> channel_credentials(const cluster::Url& url, const TlsFiles& tls) {
+  if (!url.tls()) return grpc::InsecureChannelCredentials();
+  using namespace grpc::experimental;
+  const auto roots = tls.trusted_ca_file.empty() ? std::nullopt : read_whole_file(tls.trusted_ca_file);
+  const auto cert = read_whole_file(tls.cert_file);
+  const auto key = read_whole_file(tls.key_file);
+  std::vector<IdentityKeyCertPair> pairs;
+  if (cert && key) pairs.push_back(IdentityKeyCertPair{*key, *cert});
+  TlsChannelCredentialsOptions options;
+  if (roots || !pairs.empty()) {
+    options.set_certificate_provider(roots ? std::make_shared<StaticDataCertificateProvider>(*roots, pairs)
+                                           : std::make_shared<StaticDataCertificateProvider>(pairs));
+  }
+  if (!pairs.empty()) options.watch_identity_key_cert_pairs();
+  if (roots) {
+    options.watch_root_certs();
+  } else {
+    options.set_verify_server_certs(false);
+    options.set_certificate_verifier(std::make_shared<NoOpCertificateVerifier>());
+    options.set_check_call_host(false);
+  }
+  return TlsCredentials(options);
+}
+
+}  // namespace acord::server
