@@ -6,8 +6,34 @@
 
 namespace acord::server {
 
+namespace {
+
+// Refuses a client certificate whose serial the CRL lists (after gRPC's own
+// verification against the trusted CA).
+class RevokedSerials final : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit RevokedSerials(std::set<std::string> revoked) : revoked_(std::move(revoked)) {}
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request, std::function<void(grpc::Status)>,
+              grpc::Status* sync_status) override {
+    const auto pem = request->peer_cert();
+    const auto serial = certificate_serial(std::string(pem.data(), pem.size()));
+    if (!serial || revoked_.count(*serial)) {
+      *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "client certificate revoked");
+    } else {
+      *sync_status = grpc::Status::OK;
+    }
+    return true;
+  }
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
+
+ private:
+  std::set<std::string> revoked_;
+};
+
+}  // namespace
+
 std::shared_ptr<grpc::ServerCredentials> client_credentials(const cluster::Url& url, const TlsFiles& tls,
-                                                            const std::string& crl_dir, std::string& error) {
+                                                            const std::set<std::string>& revoked, std::string& error) {
   if (!url.tls()) return grpc::InsecureServerCredentials();
   const auto cert = read_whole_file(tls.cert_file);
   const auto key = read_whole_file(tls.key_file);
@@ -33,7 +59,9 @@ std::shared_ptr<grpc::ServerCredentials> client_credentials(const cluster::Url& 
   if (!roots.empty()) options.watch_root_certs();
   options.set_cert_request_type(tls.client_cert_auth ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
                                                      : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-  if (!crl_dir.empty()) options.set_crl_directory(crl_dir);
+  if (!tls.crl_file.empty()) {
+    options.set_certificate_verifier(grpc::experimental::ExternalCertificateVerifier::Create<RevokedSerials>(revoked));
+  }
   return TlsServerCredentials(options);
 }
 

@@ -14,10 +14,10 @@
 
 namespace acord::server {
 
-// `crl_dir`: where the CRL is laid out for gRPC (see crl_directory); nullptr
-// with `error` set if the files do not do.
+// `revoked`: the serials --client-crl-file lists (refused after the CA
+// verified them); nullptr with `error` set if the files do not do.
 std::shared_ptr<grpc::ServerCredentials> client_credentials(const cluster::Url& url, const TlsFiles& tls,
-                                                            const std::string& crl_dir, std::string& error);
+                                                            const std::set<std::string>& revoked, std::string& error);
 
 // What this member uses to call another member's client url (the initial
 // corruption check): TLS for https, with the trusted CA to verify the other

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <future>
 #include <ctime>
+#include <set>
 #include <string>
 
 #include "actors/log.hpp"
@@ -91,7 +92,7 @@ int main(int argc, char** argv) {
   // TLS for clients: etcd's --auto-tls makes a certificate for the hosts the
   // member listens on, in the data directory.
   auto client_tls = flags.client_tls;
-  std::string crl_dir;
+  std::set<std::string> revoked;
   {
     std::string tls_error;
     if (client_tls.auto_tls && client_tls.cert_file.empty()) {
@@ -102,8 +103,9 @@ int main(int argc, char** argv) {
       }
     }
     if (!client_tls.crl_file.empty()) {
-      crl_dir = acord::server::crl_directory(client_tls.crl_file, flags.data_dir + "/fixtures/crl", tls_error);
-      if (crl_dir.empty()) return fail(tls_error);
+      auto serials = acord::server::revoked_serials(client_tls.crl_file, tls_error);
+      if (!serials) return fail(tls_error);
+      revoked = std::move(*serials);
     }
     if (!flags.cipher_suites.empty()) {
       // gRPC reads its TLS 1.2 cipher list from the environment, once.
@@ -145,7 +147,7 @@ int main(int argc, char** argv) {
   std::vector<int> bound(flags.listen_client_urls.size(), 0);
   for (std::size_t i = 0; i < flags.listen_client_urls.size(); ++i) {
     std::string tls_error;
-    auto credentials = acord::server::client_credentials(flags.listen_client_urls[i], client_tls, crl_dir, tls_error);
+    auto credentials = acord::server::client_credentials(flags.listen_client_urls[i], client_tls, revoked, tls_error);
     if (!credentials) return fail(flags.listen_client_urls[i].text + ": " + tls_error);
     builder.AddListeningPort(flags.listen_client_urls[i].host_port(), credentials, &bound[i]);
   }

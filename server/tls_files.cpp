@@ -44,6 +44,15 @@ std::string validity_problem(X509* cert) {
 
 std::string flag(const std::string& prefix, const std::string& name) { return "--" + prefix + name; }
 
+std::string serial_hex(const ASN1_INTEGER* serial) {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(serial, nullptr);
+  char* hex = bn ? BN_bn2hex(bn) : nullptr;
+  std::string out = hex ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(bn);
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> read_whole_file(const std::string& path) {
@@ -212,25 +221,35 @@ std::optional<std::string> openssl_cipher_list(const std::string& etcd_names, st
   return out;
 }
 
-std::string crl_directory(const std::string& crl_file, const std::string& dir, std::string& error) {
-  const auto pem = read_whole_file(crl_file);
-  if (!pem) {
+std::optional<std::set<std::string>> revoked_serials(const std::string& crl_file, std::string& error) {
+  const auto bytes = read_whole_file(crl_file);
+  if (!bytes) {
     error = "--client-crl-file " + crl_file + ": cannot read the file";
-    return "";
+    return std::nullopt;
   }
-  auto bio = memory_bio(*pem);
+  // PEM or DER, as etcd takes either.
+  auto bio = memory_bio(*bytes);
   CrlPtr crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
   if (!crl) {
-    error = "--client-crl-file " + crl_file + ": not a PEM certificate revocation list";
-    return "";
+    const auto* der = reinterpret_cast<const unsigned char*>(bytes->data());
+    crl.reset(d2i_X509_CRL(nullptr, &der, static_cast<long>(bytes->size())));
   }
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  std::filesystem::create_directories(dir, ec);
-  char hashed[32];
-  std::snprintf(hashed, sizeof(hashed), "%08lx.r0", X509_NAME_hash_ex(X509_CRL_get_issuer(crl.get()), nullptr, nullptr, nullptr));
-  std::ofstream(dir + "/" + hashed, std::ios::binary) << *pem;
-  return dir;
+  if (!crl) {
+    error = "--client-crl-file " + crl_file + ": not a certificate revocation list (PEM or DER)";
+    return std::nullopt;
+  }
+  std::set<std::string> serials;
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
+  for (int i = 0; revoked != nullptr && i < sk_X509_REVOKED_num(revoked); ++i) {
+    serials.insert(serial_hex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i))));
+  }
+  return serials;
+}
+
+std::optional<std::string> certificate_serial(const std::string& pem) {
+  auto cert = first_certificate(pem);
+  if (!cert) return std::nullopt;
+  return serial_hex(X509_get0_serialNumber(cert.get()));
 }
 
 }  // namespace acord::server

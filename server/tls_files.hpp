@@ -4,6 +4,7 @@
 // checked at start, so a missing, malformed, expired or mismatched file is a
 // one-line error before anything listens; generated when auto TLS asks for it.
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,12 @@ bool make_self_signed(const std::string& dir, const std::vector<std::string>& ho
 // nothing, with `error` naming the unknown suite.
 std::optional<std::string> openssl_cipher_list(const std::string& etcd_names, std::string& error);
 
-// A directory holding the CRL as gRPC reads them (named by the issuer's hash);
-// "" with `error` set if the file is not a CRL.
-std::string crl_directory(const std::string& crl_file, const std::string& dir, std::string& error);
+// The serial numbers --client-crl-file revokes (PEM or DER). Like etcd, a
+// certificate is refused when its serial is listed, whatever the list's own
+// dates say. Nothing, with `error` set, if the file is not a CRL.
+std::optional<std::set<std::string>> revoked_serials(const std::string& crl_file, std::string& error);
+// A PEM certificate's serial number as revoked_serials lists them.
+std::optional<std::string> certificate_serial(const std::string& pem);
 
 // The whole of a file, or nothing.
 std::optional<std::string> read_whole_file(const std::string& path);
