@@ -12,6 +12,7 @@ packages=(
   etcd-server   # the real etcd: the tests' oracle and the benchmarks' baseline
   gnuplot-nox   # benchmarks/vs-etcd.sh --sweep plots latency against throughput
   golang-go golang-etcd-server-dev   # etcd's own e2e tests (scripts/e2e.sh), built from Debian's source
+  openssl       # the TLS tests make their certificates with it
 )
 
 missing=()
