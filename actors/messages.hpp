@@ -93,7 +93,8 @@ enum class PeerFrame : std::uint8_t {
   snapshot_chunk = 5, // part of a snapshot: msgpack [index, term, offset, total size, bytes]
   lease_request = 6,  // a follower asks the leader about a lease: msgpack [context, LeaseQuery, lease id, with keys]
   lease_response = 7, // the leader's answer: msgpack [context, status code, message, response bytes]
-  last = lease_response,  // the transport refuses kinds past this one
+  hello = 8,          // sent once a connection is up: the other side may answer through it (no body)
+  last = hello,  // the transport refuses kinds past this one
 };
 
 // What only the leader knows about a lease: its expiry. Keep-alives renew it

@@ -53,6 +53,11 @@ void connect(Self* self, raft::NodeId id) {
               return;
             }
             p.remote = caf::actor_cast<caf::actor>(ptr);
+            log_info("peer " + cluster::to_hex(id) + " became active");
+            // The other side may use this connection at once, whether or not
+            // its own connection to us comes up.
+            self->send(p.remote, peer_atom::value, self->state.args.cluster_id, self->state.args.self_id,
+                       static_cast<std::uint8_t>(PeerFrame::hello), std::string());
             p.failures = 0;
             p.handshake_refused = false;
             self->monitor(p.remote);
@@ -130,6 +135,23 @@ void set_members(Self* self, const MembershipPtr& membership) {
   }
 }
 
+// A member that reached us is reachable through the same connection: while
+// our own connection to it is not up, we answer through its transport. Our
+// connect can stay pending for good when CAF already holds a connection to
+// that node from the other side (seen after members were replaced in quick
+// succession: two members each waited for the other, and no leader came).
+void adopt_sender(Self* self, raft::NodeId from) {
+  auto* p = find_peer(self, from);
+  if (p == nullptr || p->remote) return;
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!sender) return;
+  p->remote = sender;
+  p->failures = 0;
+  p->handshake_refused = false;
+  self->monitor(sender);
+  log_info("peer " + cluster::to_hex(from) + " became active (through its connection)");
+}
+
 }  // namespace
 
 caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
@@ -163,7 +185,10 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
             ++st.dropped_frames;
             return;
           }
-          self->send(st.args.raft, frame_atom::value, from, kind, bytes);
+          adopt_sender(self, from);
+          if (kind != static_cast<std::uint8_t>(PeerFrame::hello)) {
+            self->send(st.args.raft, frame_atom::value, from, kind, bytes);
+          }
           return;
         }
         auto m = protocol::decode_raft_message(bytes);
@@ -171,6 +196,7 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
           ++st.dropped_frames;
           return;
         }
+        adopt_sender(self, from);
         auto batch = std::make_shared<std::vector<raft::Message>>();
         batch->push_back(std::move(*m));
         self->send(st.args.raft, inbound_atom::value, RaftMessagesPtr(batch));

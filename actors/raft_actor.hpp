@@ -52,6 +52,7 @@ struct RaftActorState {
   bool published = false;  // this member's publish entry was applied
   bool publishing = false;
   std::uint64_t ticks = 0;
+  std::uint64_t leaderless_ticks = 0;  // since a leader was last known
   std::uint64_t next_id = 1;  // read contexts
   // A session waiting for its proposal to be applied; it gets "request timed
   // out" once `expires_at_tick` passes (a timer here, not one per session: a

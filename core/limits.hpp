@@ -96,6 +96,9 @@ inline constexpr std::size_t snapshot_chunk_bytes = 1 << 20;
 // each peer once, with a timeout of its own).
 inline constexpr int join_fetch_timeout_ms = 10000;
 inline constexpr int join_fetch_retry_ms = 250;
+// A member without a leader for this many ticks logs its Raft state (and again
+// after as many more).
+inline constexpr std::uint64_t leaderless_report_ticks = 100;
 
 // Per-record bookkeeping counted against the quota, besides key and value bytes.
 inline constexpr std::int64_t mvcc_record_overhead_bytes = 48;

@@ -3,7 +3,7 @@
 # and pauses while clients work on it; then the recorded history is checked
 # (linearizability, lost writes, watch gaps). See tests/fault/fault_main.cpp.
 #
-#   scripts/fault-test.sh [--seconds N] [--seed S] [--members 3|5] [--snapshot-count N] [--out DIR]
+#   scripts/fault-test.sh [--seconds N] [--seed S] [--members 3|5] [--snapshot-count N] [--peer-tls yes] [--out DIR]
 #   scripts/fault-test.sh --mutant stale_reads|no_quorum [--seconds N] [--seed S]
 #       builds acord with a deliberate bug into build-mutant-<name>/ and expects
 #       the test to catch it: exits 0 only if a violation was found.

@@ -706,7 +706,9 @@ std::string RaftCore::describe() const {
                   " term=" + std::to_string(term_) + " leader=" + std::to_string(leader_) +
                   " log=" + std::to_string(first_index_) + ".." + std::to_string(last_index()) +
                   " stable=" + std::to_string(stable_) + " commit=" + std::to_string(commit_) +
-                  " applied=" + std::to_string(applied_);
+                  " applied=" + std::to_string(applied_) + " voters=";
+  for (auto v : config_.voters) s += std::to_string(v) + ",";
+  s += "@" + std::to_string(config_.voters_index);
   for (const auto& [id, pr] : progress_) {
     s += " [" + std::to_string(id) + ": match=" + std::to_string(pr.match) + " next=" + std::to_string(pr.next) +
          (pr.replicating ? " replicate" : " probe") + (pr.probe_sent ? " sent" : "") +

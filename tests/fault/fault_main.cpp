@@ -3,6 +3,7 @@
 // the recorded history. Run it with scripts/fault-test.sh.
 //
 //   fault_test [--seconds N] [--seed S] [--members 3|5] [--out DIR] [--partitions auto|proxy]
+//              [--snapshot-count N] [--peer-tls yes|no]
 //
 // The last line it prints:
 //   linearizable: yes|no, ops: N, lost: K, watch gaps: G, lock overlaps: L, faults: F
@@ -37,6 +38,7 @@ struct Options {
   int members = 3;
   std::string out;
   int snapshot_count = 0;  // the members' --snapshot-count (0: their default)
+  bool peer_tls = false;   // https peer urls with --peer-auto-tls
 };
 
 Options parse(int argc, char** argv) {
@@ -52,6 +54,7 @@ Options parse(int argc, char** argv) {
     else if (k == "--out") o.out = v;
     else if (k == "--partitions") o.partitions = v;
     else if (k == "--snapshot-count") o.snapshot_count = std::stoi(v);
+    else if (k == "--peer-tls") o.peer_tls = v == "yes";
     else throw std::invalid_argument("unknown flag " + k);
   }
   if (o.members != 3 && o.members != 5) throw std::invalid_argument("--members must be 3 or 5");
@@ -80,7 +83,7 @@ struct Cluster {
   // Each member in its own namespace of `net` if it is available; else on
   // loopback, reaching its peers through `proxy` (advertised ports).
   Cluster(int n, const NetnsNetwork& net, const std::vector<int>& own_peer_ports, const PeerProxy* proxy,
-          int snapshot_count) {
+          int snapshot_count, bool peer_tls) {
     const bool netns = net.available() && proxy == nullptr;
     std::vector<int> client, peer;
     std::vector<std::string> host, advertised;
@@ -89,7 +92,8 @@ struct Cluster {
       client.push_back(netns ? 2379 : test::free_port());
       peer.push_back(netns ? 2380 : own_peer_ports[static_cast<std::size_t>(i)]);
       host.push_back(netns ? net.address(i) : "127.0.0.1");
-      advertised.push_back("http://" + host.back() + ":" + std::to_string(proxy ? proxy->port(i) : peer.back()));
+      advertised.push_back((peer_tls ? "https://" : "http://") + host.back() + ":" +
+                           std::to_string(proxy ? proxy->port(i) : peer.back()));
       initial += (i ? "," : "") + name(i) + "=" + advertised.back();
     }
     for (int i = 0; i < n; ++i) {
@@ -103,6 +107,11 @@ struct Cluster {
       o.initial_cluster = initial;
       o.extra_flags = {"--heartbeat-interval", std::to_string(heartbeat_ms), "--election-timeout",
                        std::to_string(election_ms)};
+      if (peer_tls) {
+        // Encrypted peer links (etcd's e2e clusters run so by default).
+        o.peer_scheme = "https";
+        o.extra_flags.push_back("--peer-auto-tls");
+      }
       if (snapshot_count > 0) {
         // A short log: members that were down or cut off catch up by snapshot.
         o.extra_flags.insert(o.extra_flags.end(), {"--snapshot-count", std::to_string(snapshot_count)});
@@ -166,7 +175,7 @@ int main(int argc, char** argv) {
     });
   }
   std::cout << "partitions: " << (proxy ? "through a proxy on the peer links" : "network namespaces") << std::endl;
-  Cluster cluster(o.members, network, own_peer_ports, proxy.get(), o.snapshot_count);
+  Cluster cluster(o.members, network, own_peer_ports, proxy.get(), o.snapshot_count, o.peer_tls);
   for (auto& m : cluster.members) g_members.push_back(m.get());
   Partitioner* partitioner = proxy ? static_cast<Partitioner*>(proxy.get()) : &network;
   if (!cluster.ready(std::chrono::seconds(30))) {

@@ -19,7 +19,9 @@ std::string etcd_binary() { return "/usr/bin/etcd"; }
 Server::Server(ServerOptions options) : options_(std::move(options)) {
   client_port_ = options_.client_port ? options_.client_port : free_port();
   peer_port_ = options_.peer_port ? options_.peer_port : free_port();
-  if (options_.peer_url.empty()) options_.peer_url = "http://" + options_.host + ":" + std::to_string(peer_port_);
+  if (options_.peer_url.empty()) {
+    options_.peer_url = options_.peer_scheme + "://" + options_.host + ":" + std::to_string(peer_port_);
+  }
   log_path_ = dir_.path + "/server.log";
   start();
   if (options_.wait_ready && !wait_ready()) throw std::runtime_error("server did not become ready; log:\n" + log());
@@ -37,7 +39,7 @@ std::vector<std::string> Server::flags() const {
       "--data-dir", data_dir(),
       "--listen-client-urls", "http://" + endpoint(),
       "--advertise-client-urls", "http://" + endpoint(),
-      "--listen-peer-urls", "http://" + options_.host + ":" + std::to_string(peer_port_),
+      "--listen-peer-urls", options_.peer_scheme + "://" + options_.host + ":" + std::to_string(peer_port_),
       "--initial-advertise-peer-urls", options_.peer_url,
       "--initial-cluster", options_.initial_cluster.empty() ? options_.name + "=" + options_.peer_url
                                                             : options_.initial_cluster,

@@ -31,6 +31,8 @@ struct ServerOptions {
   // Where it listens (the fault test puts members in network namespaces of
   // their own), and what runs it (e.g. "ip netns exec <ns>").
   std::string host = "127.0.0.1";
+  // "https" with peer TLS flags in extra_flags (the peer url must say so too).
+  std::string peer_scheme = "http";
   std::vector<std::string> launcher;
 };
 
