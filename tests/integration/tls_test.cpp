@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "server.hpp"
@@ -65,6 +66,33 @@ bool eventually_put(const std::string& endpoint, const std::string& ca, const Ce
 
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 
+// Three members with https peer urls and fast timers; `flags(i)` gives each
+// its own TLS flags.
+struct TlsCluster {
+  std::vector<int> client, peer;
+  std::vector<std::unique_ptr<Member>> members;
+  TlsCluster(const std::string& prefix, const std::string& client_scheme,
+             const std::function<std::vector<std::string>(int)>& flags) {
+    for (int i = 0; i < 3; ++i) {
+      client.push_back(free_port());
+      peer.push_back(free_port());
+    }
+    std::string initial;
+    for (int i = 0; i < 3; ++i) initial += (i ? "," : "") + prefix + std::to_string(i) + "=" + url("https", peer[i]);
+    for (int i = 0; i < 3; ++i) {
+      std::vector<std::string> f = {"--name", prefix + std::to_string(i), "--listen-client-urls",
+                                    url(client_scheme, client[i]), "--advertise-client-urls",
+                                    url(client_scheme, client[i]), "--listen-peer-urls", url("https", peer[i]),
+                                    "--initial-advertise-peer-urls", url("https", peer[i]), "--initial-cluster",
+                                    initial, "--heartbeat-interval", "50", "--election-timeout", "500"};
+      auto own = flags(i);
+      f.insert(f.end(), own.begin(), own.end());
+      members.push_back(std::make_unique<Member>(f));
+    }
+  }
+  std::string client_url(int i) const { return url("http", client[static_cast<std::size_t>(i)]); }
+};
+
 }  // namespace
 
 TEST_CASE("client TLS: --client-cert-auth refuses a client without a certificate the CA signed; plain and TLS urls "
@@ -113,24 +141,15 @@ TEST_CASE("peer TLS: a member whose certificate another CA signed cannot join; t
           "[tls][peers]") {
   TestCa ca("members");
   TestCa other("intruders");
-  std::vector<int> client, peer;
-  for (int i = 0; i < 3; ++i) {
-    client.push_back(free_port());
-    peer.push_back(free_port());
-  }
-  std::string initial;
-  for (int i = 0; i < 3; ++i) initial += (i ? "," : "") + ("m" + std::to_string(i)) + "=" + url("https", peer[i]);
-  std::vector<std::unique_ptr<Member>> members;
-  for (int i = 0; i < 3; ++i) {
+  TlsCluster c("m", "http", [&](int i) {
     // The third member's certificate comes from another CA (it trusts the members' CA).
     const auto cert = i < 2 ? ca.issue("m" + std::to_string(i)) : other.issue("m2");
-    members.push_back(std::make_unique<Member>(std::vector<std::string>{
-        "--name", "m" + std::to_string(i), "--listen-client-urls", url("http", client[i]), "--advertise-client-urls",
-        url("http", client[i]), "--listen-peer-urls", url("https", peer[i]), "--initial-advertise-peer-urls",
-        url("https", peer[i]), "--initial-cluster", initial, "--peer-cert-file", cert.cert, "--peer-key-file",
-        cert.key, "--peer-trusted-ca-file", ca.ca_cert(), "--peer-client-cert-auth", "--heartbeat-interval", "50",
-        "--election-timeout", "500"}));
-  }
+    return std::vector<std::string>{"--peer-cert-file", cert.cert, "--peer-key-file", cert.key,
+                                    "--peer-trusted-ca-file", ca.ca_cert(), "--peer-client-cert-auth"};
+  });
+  auto& members = c.members;
+  const auto& client = c.client;
+  const auto& peer = c.peer;
   // The two with the members' certificates form a quorum and serve.
   REQUIRE(wait_until([&] { return etcdctl(url("http", client[0]), {"put", "k", "v"}).exit_code == 0; },
                      std::chrono::seconds(30), std::chrono::milliseconds(200)));
@@ -149,21 +168,9 @@ TEST_CASE("peer TLS: a member whose certificate another CA signed cannot join; t
 }
 
 TEST_CASE("auto TLS: a cluster on generated certificates, for clients and peers, works", "[tls][peers]") {
-  std::vector<int> client, peer;
-  for (int i = 0; i < 3; ++i) {
-    client.push_back(free_port());
-    peer.push_back(free_port());
-  }
-  std::string initial;
-  for (int i = 0; i < 3; ++i) initial += (i ? "," : "") + ("a" + std::to_string(i)) + "=" + url("https", peer[i]);
-  std::vector<std::unique_ptr<Member>> members;
-  for (int i = 0; i < 3; ++i) {
-    members.push_back(std::make_unique<Member>(std::vector<std::string>{
-        "--name", "a" + std::to_string(i), "--listen-client-urls", url("https", client[i]), "--advertise-client-urls",
-        url("https", client[i]), "--listen-peer-urls", url("https", peer[i]), "--initial-advertise-peer-urls",
-        url("https", peer[i]), "--initial-cluster", initial, "--auto-tls", "--peer-auto-tls",
-        "--heartbeat-interval", "50", "--election-timeout", "500"}));
-  }
+  TlsCluster c("a", "https", [](int) { return std::vector<std::string>{"--auto-tls", "--peer-auto-tls"}; });
+  auto& members = c.members;
+  const auto& client = c.client;
   REQUIRE(eventually_put(url("https", client[0]), "", CertPair{}));
   REQUIRE(ctl(url("https", client[0]), "", CertPair{}, {"put", "auto", "tls"}).exit_code == 0);
   CHECK(ctl(url("https", client[2]), "", CertPair{}, {"get", "auto", "--print-value-only"}).out == "tls\n");

@@ -22,6 +22,17 @@ void deliver_appends_only(Net& net) {
   net.flush();
   net.wire.clear();
 }
+
+// Three voters led by 1, and 4 and 5 running without a vote.
+std::unique_ptr<Net> led_by_one_with_spares() {
+  auto net = std::make_unique<Net>(3);
+  (*net)[1].campaign();
+  net->settle();
+  REQUIRE(net->leader() == 1);
+  net->add_node(4);
+  net->add_node(5);
+  return net;
+}
 }  // namespace
 
 TEST_CASE("a member added to a running cluster catches up, then counts toward commit", "[raft][membership]") {
@@ -65,12 +76,8 @@ TEST_CASE("a member that does not vote never campaigns", "[raft][membership]") {
 }
 
 TEST_CASE("one membership change at a time: the next waits until the last is applied", "[raft][membership]") {
-  Net net(3);
-  net[1].campaign();
-  net.settle();
-  REQUIRE(net.leader() == 1);
-  net.add_node(4);
-  net.add_node(5);
+  auto owned = led_by_one_with_spares();
+  Net& net = *owned;
   net.isolated = {2, 3};
   REQUIRE(net[1].propose_conf_change("+4") == ProposeResult::ok);
   net.settle();
@@ -85,12 +92,8 @@ TEST_CASE("one membership change at a time: the next waits until the last is app
 }
 
 TEST_CASE("a new leader counts a membership entry in its log as pending until it is applied", "[raft][membership]") {
-  Net net(3);
-  net[1].campaign();
-  net.settle();
-  REQUIRE(net.leader() == 1);
-  net.add_node(4);
-  net.add_node(5);
+  auto owned = led_by_one_with_spares();
+  Net& net = *owned;
   REQUIRE(net[1].propose_conf_change("+4") == ProposeResult::ok);
   deliver_appends_only(net);  // in 2's and 3's logs, committed nowhere
   REQUIRE(net[2].last_index() == net[1].last_index());
