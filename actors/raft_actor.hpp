@@ -24,7 +24,7 @@ struct RaftActorArgs {
   std::shared_ptr<raft::RaftCore> core;
   caf::actor storage;
   caf::actor apply;
-  caf::actor transport;  // null for a single-member cluster
+  caf::actor transport;  // carries Raft messages and frames to the peers
   raft::NodeId self_id = 0;
   ProposalIds proposal_ids;  // shared with the member's sessions
   // This member's attributes, published through the log once a leader is known.
