@@ -95,7 +95,7 @@ struct TlsCluster {
 
 }  // namespace
 
-TEST_CASE("client TLS: --client-cert-auth refuses a client without a certificate the CA signed; plain and TLS urls "
+TEST_CASE("client TLS: --client-cert-auth refuses a client without a certificate the CA signed, and plain and TLS urls "
           "side by side",
           "[tls]") {
   TestCa ca("clients");
@@ -137,7 +137,7 @@ TEST_CASE("client TLS: a certificate --client-crl-file revokes is refused", "[tl
   CHECK(ctl(url("https", secure), etcd_fixture("ca.crt"), other.issue("stranger"), {"get", "ready"}).exit_code != 0);
 }
 
-TEST_CASE("peer TLS: a member whose certificate another CA signed cannot join; the peer port speaks only TLS",
+TEST_CASE("peer TLS: a member whose certificate another CA signed cannot join, and the peer port speaks only TLS",
           "[tls][peers]") {
   TestCa ca("members");
   TestCa other("intruders");

@@ -20,7 +20,7 @@ MemberChange update(std::uint64_t id, std::vector<std::string> peers) {
 }
 }  // namespace
 
-TEST_CASE("a member is added, updated and removed; the list stays sorted by id", "[cluster][membership]") {
+TEST_CASE("a member is added, updated and removed, and the list stays sorted by id", "[cluster][membership]") {
   std::vector<Member> ms = {member(5, "a", "http://a:1")};
   REQUIRE(apply_change(ms, add(2, {"http://b:1"})).ok());
   REQUIRE(ms.size() == 2);

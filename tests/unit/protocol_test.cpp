@@ -51,7 +51,7 @@ TEST_CASE("a proposal's origin and id are read from its front, whatever their wi
   CHECK_FALSE(protocol::peek_proposal_origin("garbage"));
 }
 
-TEST_CASE("a membership change round-trips; a damaged one does not decode", "[protocol]") {
+TEST_CASE("a membership change round-trips, and a damaged one does not decode", "[protocol]") {
   cluster::MemberChange c{cluster::MemberChange::Kind::update, {42, "", {"http://a:1", "http://b:1"}, {}}};
   auto back = protocol::decode_member_change(protocol::encode(c));
   REQUIRE(back);

@@ -68,7 +68,7 @@ TEST_CASE("etcd's cipher suite names become OpenSSL's", "[tls]") {
   CHECK_THAT(error, Catch::Contains("TLS_MADE_UP"));
 }
 
-TEST_CASE("a CRL's revoked serials, PEM or DER; a certificate's serial", "[tls]") {
+TEST_CASE("a CRL's revoked serials, PEM or DER, and a certificate's serial", "[tls]") {
   const std::string fixtures = "/usr/share/gocode/src/go.etcd.io/etcd/integration/fixtures/";
   std::string error;
   auto revoked = revoked_serials(fixtures + "revoke.crl", error);  // DER, as etcd's test fixture is
