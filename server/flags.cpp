@@ -26,6 +26,16 @@ std::vector<Url> parse_url_list(const std::string& flag, const std::string& list
   return out;
 }
 
+// The same five TLS flags for clients ("") and for peers ("peer-").
+void add_tls_flags(CLI::App& app, const std::string& prefix, const std::string& who, TlsFiles& tls) {
+  app.add_option("--" + prefix + "cert-file", tls.cert_file, "path to the " + who + " server TLS cert file");
+  app.add_option("--" + prefix + "key-file", tls.key_file, "path to the " + who + " server TLS key file");
+  app.add_option("--" + prefix + "trusted-ca-file", tls.trusted_ca_file,
+                 "path to the " + who + " server TLS trusted CA cert file");
+  app.add_flag("--" + prefix + "client-cert-auth", tls.client_cert_auth, "enable " + who + " certificate authentication");
+  app.add_flag("--" + prefix + "auto-tls", tls.auto_tls, who + " TLS using generated certificates");
+}
+
 bool any_tls(const std::vector<Url>& urls) {
   for (const auto& u : urls) {
     if (u.tls()) return true;
@@ -155,19 +165,9 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
       ->capture_default_str();
   app.add_flag("--experimental-initial-corrupt-check", out.initial_corrupt_check,
                "compare this member's data with its peers' (HashKV) before serving clients, after a restart");
-  auto& ct = out.client_tls;
-  app.add_option("--cert-file", ct.cert_file, "path to the client server TLS cert file");
-  app.add_option("--key-file", ct.key_file, "path to the client server TLS key file");
-  app.add_option("--trusted-ca-file", ct.trusted_ca_file, "path to the client server TLS trusted CA cert file");
-  app.add_flag("--client-cert-auth", ct.client_cert_auth, "enable client cert authentication");
-  app.add_option("--client-crl-file", ct.crl_file, "path to the client certificate revocation list file");
-  app.add_flag("--auto-tls", ct.auto_tls, "client TLS using generated certificates");
-  auto& pt = out.peer_tls;
-  app.add_option("--peer-cert-file", pt.cert_file, "path to the peer server TLS cert file");
-  app.add_option("--peer-key-file", pt.key_file, "path to the peer server TLS key file");
-  app.add_option("--peer-trusted-ca-file", pt.trusted_ca_file, "path to the peer server TLS trusted CA file");
-  app.add_flag("--peer-client-cert-auth", pt.client_cert_auth, "enable peer client cert authentication");
-  app.add_flag("--peer-auto-tls", pt.auto_tls, "peer TLS using generated certificates");
+  add_tls_flags(app, "", "client", out.client_tls);
+  add_tls_flags(app, "peer-", "peer", out.peer_tls);
+  app.add_option("--client-crl-file", out.client_tls.crl_file, "path to the client certificate revocation list file");
   app.add_option("--cipher-suites", out.cipher_suites,
                  "comma-separated list of supported TLS cipher suites between client/server and peers");
   app.allow_extras(false);
