@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/clock.hpp"
+#include "actors/members_response.hpp"
 
 #include "core/limits.hpp"
 #include "core/mvcc/hash_kv.hpp"
@@ -50,18 +51,6 @@ ResultPtr run(const std::string& payload, F&& f) {
   result->error = f(req, *resp);
   result->response = resp;
   return result;
-}
-
-// The members as MemberList and the membership changes answer them.
-template <class Response>
-void fill_members(Response& out, const protocol::Membership& membership) {
-  for (const auto& m : membership.members) {
-    auto* pm = out.add_members();
-    pm->set_id(m.id);
-    pm->set_name(m.name);
-    for (const auto& u : m.peer_urls) pm->add_peerurls(u);
-    for (const auto& u : m.client_urls) pm->add_clienturls(u);
-  }
 }
 
 // A member added, removed or updated (etcd checks the change again when it

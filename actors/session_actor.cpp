@@ -1,6 +1,7 @@
 #include "actors/session_actor.hpp"
 
 #include "actors/clock.hpp"
+#include "actors/members_response.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -151,13 +152,7 @@ void member_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& ca
   self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
     auto& out = static_cast<MemberListResponse&>(*call->response);
     fill_header(out.mutable_header(), as, false);
-    for (const auto& m : as.membership.members) {
-      auto* pm = out.add_members();
-      pm->set_id(m.id);
-      pm->set_name(m.name);
-      for (const auto& u : m.peer_urls) pm->add_peerurls(u);
-      for (const auto& u : m.client_urls) pm->add_clienturls(u);
-    }
+    fill_members(out, as.membership);
     finish(self, call, errors::ok());
   });
 }
