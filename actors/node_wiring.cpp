@@ -19,19 +19,23 @@
 namespace acord::actors {
 namespace {
 
+// A new cluster's members, as --initial-cluster names them. Every member
+// writes the same, whatever order its flags list the members in.
+protocol::Membership initial_membership(const NodeConfig& c, const storage::Identity& id) {
+  protocol::Membership m;
+  m.cluster_id = id.cluster_id;
+  m.members = c.initial_cluster;
+  std::sort(m.members.begin(), m.members.end(),
+            [](const cluster::Member& a, const cluster::Member& b) { return a.id < b.id; });
+  return m;
+}
+
 // The first entries of a new cluster, as etcd writes them at term 1: the
 // membership (etcd: one ConfChange per member). Committed from the start.
 storage::WriteSet bootstrap(const NodeConfig& c, const storage::Identity& id) {
   storage::WriteSet w;
   w.identity = id;
-  protocol::Membership m;
-  m.cluster_id = id.cluster_id;
-  m.members = c.initial_cluster;
-  // Every member writes this same first entry, whatever order its flags list
-  // the members in.
-  std::sort(m.members.begin(), m.members.end(),
-            [](const cluster::Member& a, const cluster::Member& b) { return a.id < b.id; });
-  w.entries.push_back(raft::Entry{1, 1, raft::EntryType::membership, protocol::encode(m)});
+  w.entries.push_back(raft::Entry{1, 1, raft::EntryType::membership, protocol::encode(initial_membership(c, id))});
   w.hard_state = raft::HardState{1, 0, 1};
   w.sync = true;
   return w;
@@ -121,7 +125,7 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
       // The imported data is the state machine as of the membership entry,
       // which is applied, not logged: a member that joins later and needs
       // what came before gets a snapshot (the log cannot replay the import).
-      state.membership = *protocol::decode_membership(first.entries.front().data);
+      state.membership = initial_membership(c, wanted);
       state.applied_index = 1;
       first.entries.clear();
       first.reset_log = storage::LogStart{2, 1};
