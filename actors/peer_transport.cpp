@@ -24,6 +24,15 @@ PeerTransportState::Peer* find_peer(Self* self, raft::NodeId id) {
   return it == self->state.peers.end() ? nullptr : &it->second;
 }
 
+// A connection to the peer is up (ours, or the one it made to us).
+void set_active(Self* self, PeerTransportState::Peer& p, raft::NodeId id, caf::actor remote, const char* how) {
+  p.remote = std::move(remote);
+  p.failures = 0;
+  p.handshake_refused = false;
+  self->monitor(p.remote);
+  log_info("peer " + cluster::to_hex(id) + " became active" + how);
+}
+
 void connect(Self* self, raft::NodeId id) {
   auto* found = find_peer(self, id);
   if (found == nullptr) return;
@@ -52,15 +61,11 @@ void connect(Self* self, raft::NodeId id) {
               self->delayed_send(self, backoff(p.failures), connect_retry_atom::value, id);
               return;
             }
-            p.remote = caf::actor_cast<caf::actor>(ptr);
-            log_info("peer " + cluster::to_hex(id) + " became active");
+            set_active(self, p, id, caf::actor_cast<caf::actor>(ptr), "");
             // The other side may use this connection at once, whether or not
             // its own connection to us comes up.
             self->send(p.remote, peer_atom::value, self->state.args.cluster_id, self->state.args.self_id,
                        static_cast<std::uint8_t>(PeerFrame::hello), std::string());
-            p.failures = 0;
-            p.handshake_refused = false;
-            self->monitor(p.remote);
           },
           [=](caf::error& e) {
             auto* found = find_peer(self, id);
@@ -113,7 +118,7 @@ void set_members(Self* self, const MembershipPtr& membership) {
       const auto url = cluster::parse_url(m.peer_urls.front());
       wanted[m.id] = PeerAddress{m.id, url.host, static_cast<std::uint16_t>(url.port), url.tls()};
     } catch (const std::invalid_argument&) {
-      log_warn("member " + std::to_string(m.id) + " has a peer url that does not parse: " + m.peer_urls.front());
+      log_warn("member " + cluster::to_hex(m.id) + " has a peer url that does not parse: " + m.peer_urls.front());
     }
   }
   for (auto it = st.peers.begin(); it != st.peers.end();) {
@@ -144,12 +149,7 @@ void adopt_sender(Self* self, raft::NodeId from) {
   auto* p = find_peer(self, from);
   if (p == nullptr || p->remote) return;
   auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-  if (!sender) return;
-  p->remote = sender;
-  p->failures = 0;
-  p->handshake_refused = false;
-  self->monitor(sender);
-  log_info("peer " + cluster::to_hex(from) + " became active (through its connection)");
+  if (sender) set_active(self, *p, from, std::move(sender), " (through its connection)");
 }
 
 }  // namespace
