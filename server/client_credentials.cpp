@@ -30,37 +30,49 @@ class RevokedSerials final : public grpc::experimental::ExternalCertificateVerif
   std::set<std::string> revoked_;
 };
 
+// What the flags name, read: the trusted CA (if any) and this member's
+// certificate with its key (if both read).
+struct Material {
+  std::optional<std::string> roots;
+  std::vector<grpc::experimental::IdentityKeyCertPair> pairs;
+  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider() const {
+    using grpc::experimental::StaticDataCertificateProvider;
+    return roots ? std::make_shared<StaticDataCertificateProvider>(*roots, pairs)
+                 : std::make_shared<StaticDataCertificateProvider>(pairs);
+  }
+};
+
+Material read_material(const TlsFiles& tls) {
+  Material m;
+  if (!tls.trusted_ca_file.empty()) m.roots = read_whole_file(tls.trusted_ca_file);
+  const auto cert = read_whole_file(tls.cert_file);
+  const auto key = read_whole_file(tls.key_file);
+  if (cert && key) m.pairs.push_back(grpc::experimental::IdentityKeyCertPair{*key, *cert});
+  return m;
+}
+
 }  // namespace
 
 std::shared_ptr<grpc::ServerCredentials> client_credentials(const cluster::Url& url, const TlsFiles& tls,
                                                             const std::set<std::string>& revoked, std::string& error) {
   if (!url.tls()) return grpc::InsecureServerCredentials();
-  const auto cert = read_whole_file(tls.cert_file);
-  const auto key = read_whole_file(tls.key_file);
-  if (!cert || !key) {
+  const auto material = read_material(tls);
+  if (material.pairs.empty()) {
     error = "cannot read " + tls.cert_file + " or " + tls.key_file;
     return nullptr;
   }
-  std::string roots;
-  if (!tls.trusted_ca_file.empty()) {
-    auto ca = read_whole_file(tls.trusted_ca_file);
-    if (!ca) {
-      error = "cannot read " + tls.trusted_ca_file;
-      return nullptr;
-    }
-    roots = std::move(*ca);
+  if (!tls.trusted_ca_file.empty() && !material.roots) {
+    error = "cannot read " + tls.trusted_ca_file;
+    return nullptr;
   }
   using namespace grpc::experimental;
-  std::vector<IdentityKeyCertPair> pairs{IdentityKeyCertPair{*key, *cert}};
-  auto provider = roots.empty() ? std::make_shared<StaticDataCertificateProvider>(pairs)
-                                : std::make_shared<StaticDataCertificateProvider>(roots, pairs);
-  TlsServerCredentialsOptions options(provider);
+  TlsServerCredentialsOptions options(material.provider());
   options.watch_identity_key_cert_pairs();
-  if (!roots.empty()) options.watch_root_certs();
+  if (material.roots) options.watch_root_certs();
   options.set_cert_request_type(tls.client_cert_auth ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
                                                      : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   if (!tls.crl_file.empty()) {
-    options.set_certificate_verifier(grpc::experimental::ExternalCertificateVerifier::Create<RevokedSerials>(revoked));
+    options.set_certificate_verifier(ExternalCertificateVerifier::Create<RevokedSerials>(revoked));
   }
   return TlsServerCredentials(options);
 }
@@ -68,18 +80,11 @@ std::shared_ptr<grpc::ServerCredentials> client_credentials(const cluster::Url& 
 std::shared_ptr<grpc::ChannelCredentials> channel_credentials(const cluster::Url& url, const TlsFiles& tls) {
   if (!url.tls()) return grpc::InsecureChannelCredentials();
   using namespace grpc::experimental;
-  const auto roots = tls.trusted_ca_file.empty() ? std::nullopt : read_whole_file(tls.trusted_ca_file);
-  const auto cert = read_whole_file(tls.cert_file);
-  const auto key = read_whole_file(tls.key_file);
-  std::vector<IdentityKeyCertPair> pairs;
-  if (cert && key) pairs.push_back(IdentityKeyCertPair{*key, *cert});
+  const auto material = read_material(tls);
   TlsChannelCredentialsOptions options;
-  if (roots || !pairs.empty()) {
-    options.set_certificate_provider(roots ? std::make_shared<StaticDataCertificateProvider>(*roots, pairs)
-                                           : std::make_shared<StaticDataCertificateProvider>(pairs));
-  }
-  if (!pairs.empty()) options.watch_identity_key_cert_pairs();
-  if (roots) {
+  if (material.roots || !material.pairs.empty()) options.set_certificate_provider(material.provider());
+  if (!material.pairs.empty()) options.watch_identity_key_cert_pairs();
+  if (material.roots) {
     options.watch_root_certs();
   } else {
     options.set_verify_server_certs(false);
