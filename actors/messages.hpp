@@ -55,6 +55,8 @@ using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using etcd_snapshot_atom = caf::atom_constant<caf::atom("etcdsnap")>;
 using install_atom = caf::atom_constant<caf::atom("install")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
+// A stopping leader hands leadership over (to its most caught-up voter).
+using handover_atom = caf::atom_constant<caf::atom("handover")>;
 // Leases: a question only the leader can answer (LeaseQuery), the lease list,
 // the leader's expired leases, and this member's leadership for its leases.
 using lease_atom = caf::atom_constant<caf::atom("lease")>;

@@ -1,6 +1,8 @@
 #include "actors/node.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
@@ -18,6 +20,10 @@ struct Node::Impl {
   caf::actor_system_config cfg;  // must outlive the system
   std::unique_ptr<caf::actor_system> system;
   NodeActors actors;
+  // Unary calls submitted and not yet answered: a stop waits for them.
+  std::mutex calls_mutex;
+  std::condition_variable calls_answered;
+  std::uint64_t calls_in_flight = 0;
 };
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -93,6 +99,15 @@ Node::~Node() {
 }
 
 void Node::submit(CallPtr call) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->calls_mutex);
+    ++impl_->calls_in_flight;
+  }
+  call->finish = [impl = impl_.get(), finish = std::move(call->finish)](const ApiError& e) {
+    finish(e);
+    std::lock_guard<std::mutex> lock(impl->calls_mutex);
+    if (--impl->calls_in_flight == 0) impl->calls_answered.notify_all();
+  };
   if (handled_without_session(impl_->actors.sessions, call)) return;
   impl_->system->spawn(session_actor, impl_->actors.sessions, std::move(call));
 }
@@ -128,9 +143,20 @@ void Node::etcd_snapshot(std::function<void(std::shared_ptr<const std::string>)>
   });
 }
 
-void Node::abandon_pending() {
+void Node::hand_over_leadership(std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{*impl_->system};
+  self->request(impl_->actors.raft, timeout, handover_atom::value)
+      .receive([](const ResultPtr&) {}, [](const caf::error&) {});
+}
+
+bool Node::finish_calls(std::chrono::milliseconds grace, std::chrono::milliseconds answer_time) {
+  std::unique_lock<std::mutex> lock(impl_->calls_mutex);
+  const auto all_answered = [this] { return impl_->calls_in_flight == 0; };
+  if (impl_->calls_answered.wait_for(lock, grace, all_answered)) return true;
+  // Whoever still waits on the raft or apply actor is answered now.
   caf::anon_send(impl_->actors.raft, abandon_atom::value);
   caf::anon_send(impl_->actors.apply, abandon_atom::value);
+  return impl_->calls_answered.wait_for(lock, answer_time, all_answered);
 }
 
 std::uint64_t Node::member_id() const { return impl_->actors.identity.member_id; }

@@ -2,6 +2,7 @@
 // One acord node: opens (or bootstraps) its data directory, spawns its actors
 // (storage, raft, apply) and a session per client call. The front (gRPC)
 // talks to the node only through submit().
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -73,10 +74,15 @@ class Node {
   // SHA-256), handed to `done` on an actor thread.
   void etcd_snapshot(std::function<void(std::shared_ptr<const std::string>)> done);
 
-  // The member is stopping: requests still waiting (for a leader, a commit,
-  // an applied index) are answered "server stopped" now rather than at their
-  // deadline. The node keeps serving what comes after.
-  void abandon_pending();
+  // The member is stopping: if it leads, it hands leadership over to another
+  // voter first and waits (up to `timeout`) until that voter leads.
+  void hand_over_leadership(std::chrono::milliseconds timeout);
+  // The member is stopping and takes no new calls (the front stopped
+  // accepting them): the calls in flight get `grace` to finish; those still
+  // waiting then (for a leader, a commit, an applied index) are answered
+  // "server stopped". Returns once every call submitted has been answered,
+  // or `answer_time` after the abandon if some were not (false then).
+  bool finish_calls(std::chrono::milliseconds grace, std::chrono::milliseconds answer_time);
 
   std::uint64_t member_id() const;
   std::uint64_t cluster_id() const;

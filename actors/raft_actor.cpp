@@ -557,6 +557,21 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         process_ready(self);
         return rp;
       },
+      [=](handover_atom) -> caf::result<ResultPtr> {
+        // The member is stopping: as etcd's does, a leader first hands over to
+        // the voter most caught up, so the others need not wait out an
+        // election timeout to find it gone. Answered once that voter leads
+        // here (or the transfer's deadline passes); a follower has nothing to do.
+        auto& st = self->state;
+        auto& core = *st.args.core;
+        const auto target = core.most_caught_up_voter();
+        if (target == 0 || !core.transfer_leadership(target)) return result_of(errors::ok());
+        log_info("stopping: handing leadership over to " + cluster::to_hex(target));
+        auto rp = self->make_response_promise();
+        st.transfers.push_back(RaftActorState::Transfer{target, rp, st.ticks + timeout_ticks(st)});
+        process_ready(self);
+        return rp;
+      },
       [=](result_atom, std::uint64_t, const ResultPtr& r) {
         // The outcome of this member's publish entry.
         self->state.publishing = false;

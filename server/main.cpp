@@ -23,6 +23,7 @@
 namespace {
 
 using acord::log_info;
+using acord::log_warn;
 
 constexpr const char* acord_version = "0.1.0";
 // The etcd API version acord speaks, reported where etcd reports its own
@@ -180,14 +181,23 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log_info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
-  // In-flight calls get a second to finish; gRPC also waits that long for
-  // idle client connections to go away, so the grace is kept short. gRPC's
-  // shutdown waits for every call to be answered: those still waiting then
-  // (for a leader that a removed member will never hear from, say) are
-  // answered "server stopped".
-  const auto grace = std::chrono::seconds(1);
-  auto shutdown = std::async(std::launch::async, [&] { server->Shutdown(std::chrono::system_clock::now() + grace); });
-  if (shutdown.wait_for(grace) != std::future_status::ready) node->abandon_pending();
+  // A leader hands over first (as etcd's Stop does): its followers then need
+  // not wait out an election timeout, and the writes it holds meanwhile go on
+  // to the new leader and are answered here.
+  node->hand_over_leadership(std::chrono::milliseconds(2 * flags.election_timeout_ms));
+  // gRPC takes no new calls from here. Those in flight get a second to finish;
+  // those still waiting then (for a leader that a removed member will never
+  // hear from, say) are answered "server stopped". gRPC cancels what is left
+  // at its deadline, which lies past both: by then only the streams remain
+  // (the unary calls' answers are sent), so no call hears "Cancelling all
+  // calls" in place of its own answer.
+  const auto grace = std::chrono::milliseconds(1000);
+  const auto answer_time = std::chrono::milliseconds(1000);
+  const auto stream_time = std::chrono::milliseconds(500);
+  auto shutdown = std::async(std::launch::async, [&] {
+    server->Shutdown(std::chrono::system_clock::now() + grace + answer_time + stream_time);
+  });
+  if (!node->finish_calls(grace, answer_time)) log_warn("stopping: some calls were not answered in time");
   shutdown.wait();
   server.reset();
   node.reset();  // closes the data directory: everything acknowledged is on disk

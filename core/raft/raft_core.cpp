@@ -729,6 +729,19 @@ bool RaftCore::transfer_leadership(NodeId to) {
   return true;
 }
 
+NodeId RaftCore::most_caught_up_voter() const {
+  if (role_ != Role::leader) return 0;
+  NodeId best = 0;
+  Index best_match = 0;
+  for (const auto& [id, pr] : progress_) {
+    if (best == 0 || pr.match > best_match) {
+      best = id;
+      best_match = pr.match;
+    }
+  }
+  return best;
+}
+
 void RaftCore::send_timeout_now(NodeId to) {
   Message m;
   m.type = Message::Type::timeout_now;

@@ -107,6 +107,10 @@ class RaftCore {
   // does not lead or `to` is not another voter.
   bool transfer_leadership(NodeId to);
   NodeId transferee() const { return transferee_; }
+  // Leader: the other voter whose log matches the most of ours (0 if there is
+  // none): where a stopping leader hands over, so that its successor has the
+  // least to catch up before it can take the transfer.
+  NodeId most_caught_up_voter() const;
 
   const std::vector<NodeId>& voters() const { return config_.voters; }
   // Whether this node is among the voters: only then may it campaign.

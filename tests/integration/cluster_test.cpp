@@ -161,6 +161,47 @@ TEST_CASE("cluster: a member stopped while a write waits for a leader answers it
   CHECK(answer.error_message() == "etcdserver: server stopped");
 }
 
+TEST_CASE("cluster: a leader stopped with SIGTERM hands leadership over before it exits",
+          "[cluster][raft][stop]") {
+  // An election timeout far longer than a handover takes: without one, the
+  // others would wait at least this long to find the leader gone.
+  const auto election_timeout = std::chrono::milliseconds(4000);
+  TestCluster c(3, {"--election-timeout", std::to_string(election_timeout.count())});
+  const int old = c.wait_leader();
+  REQUIRE(old >= 0);
+  StatusResponse old_status;
+  REQUIRE(c.members[old]->maintenance().Status(ctx().get(), StatusRequest{}, &old_status).ok());
+  const auto old_id = old_status.header().member_id();
+  REQUIRE(put(c.members[old]->kv(), "before", "1").ok());
+  const auto stopped_at = std::chrono::steady_clock::now();
+  std::thread stopper([&] { CHECK(c.members[old]->stop() == 0); });
+  // Both others name the same new leader.
+  auto new_leader = [&] {
+    std::uint64_t named = 0;
+    for (std::size_t i = 0; i < c.members.size(); ++i) {
+      if (static_cast<int>(i) == old) continue;
+      StatusResponse st;
+      if (!c.members[i]->maintenance().Status(ctx(std::chrono::seconds(1)).get(), StatusRequest{}, &st).ok()) {
+        return false;
+      }
+      if (st.leader() == 0 || st.leader() == old_id || (named != 0 && st.leader() != named)) return false;
+      named = st.leader();
+    }
+    return true;
+  };
+  const bool elected = wait_until(new_leader, std::chrono::seconds(15), std::chrono::milliseconds(20));
+  const auto took = std::chrono::steady_clock::now() - stopped_at;
+  stopper.join();
+  REQUIRE(elected);
+  INFO("a new leader after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  CHECK(took < election_timeout / 2);
+  CHECK(c.members[old]->log().find("handing leadership over") != std::string::npos);
+  // The write acknowledged before the stop is there, and the cluster takes more.
+  const int survivor = old == 0 ? 1 : 0;
+  CHECK(get(c.members[survivor]->kv(), "before") == "1");
+  CHECK(put(c.members[survivor]->kv(), "after", "2").ok());
+}
+
 TEST_CASE("cluster: a member behind the trimmed log, or with an empty disk, catches up by snapshot",
           "[cluster][raft][snapshot]") {
   TestCluster c(3, {"--snapshot-count", "100"});
