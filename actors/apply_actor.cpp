@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/clock.hpp"
+#include "actors/log.hpp"
 #include "actors/members_response.hpp"
 
 #include "core/limits.hpp"
@@ -235,6 +236,16 @@ void persist(Self* self) {
 }  // namespace
 
 caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
+  // The store it owns throws mvcc::MissingValue when the data directory lost
+  // a record: the member stops rather than serve an empty value for it.
+  self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) -> caf::error {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      log_fatal(x.what());
+    }
+    log_fatal("the state machine failed");
+  });
   auto& st = self->state;
   st.identity = args.identity;
   st.state = std::move(args.restored);
@@ -267,6 +278,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         for (const auto& e : batch->entries) {
           if (e.index <= st.state.applied_index) continue;  // applied before a restart
           st.state.applied_index = e.index;
+          st.state.applied_term = e.term;
           if (e.type == raft::EntryType::membership) {
             if (auto m = protocol::decode_membership(e.data)) st.state.membership = std::move(*m);
             announce_membership(self, e.index);
@@ -344,7 +356,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         snap.state.no_space_alarm = st.applier->no_space();
         snap.records = st.store.all_records();
         snap.leases = lease_records(*st.leases);
-        return caf::make_message(st.state.applied_index,
+        return caf::make_message(st.state.applied_index, st.state.applied_term,
                                  SnapshotBytesPtr(std::make_shared<std::string>(storage::encode(snap))));
       },
       [=](etcd_snapshot_atom) {
@@ -366,6 +378,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         if (!snap || snap->state.applied_index != index) return false;
         if (index <= st.state.applied_index) return true;
         st.state = snap->state;
+        st.state.applied_term = term;
         st.store.restore(snap->records, snap->state.compacted_revision, snap->state.current_revision);
         ++st.restores;
         const std::int64_t restored_revision = st.store.current_revision();

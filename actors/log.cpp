@@ -1,6 +1,7 @@
 #include "actors/log.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace acord {
@@ -22,5 +23,10 @@ void log_line(const char* level, const std::string& msg) {
 
 void log_info(const std::string& msg) { log_line("info", msg); }
 void log_warn(const std::string& msg) { log_line("warn", msg); }
+void log_fatal(const std::string& msg) {
+  log_line("fatal", msg);
+  std::fflush(stderr);
+  std::_Exit(2);
+}
 
 }  // namespace acord

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "actors/log.hpp"
+#include "core/cluster/request_ids.hpp"
 #include "actors/stream.hpp"
 #include "core/kv/api_error.hpp"
 #include "core/mvcc/mvcc_store.hpp"
@@ -165,17 +167,18 @@ class ReplyTo {
   std::shared_ptr<Once> once_;
 };
 
-// Where a member's proposal ids come from: one counter for all of its
+// Where a member's proposal ids come from: one sequence for all of its
 // proposers (sessions and the raft actor's own entries), since a committed
-// entry finds the request waiting on it by (member, id). It starts from the
-// wall clock (milliseconds << 20), so ids after a restart do not repeat those
-// of entries written before it that may still commit.
-using ProposalIds = std::shared_ptr<std::atomic<std::uint64_t>>;
-inline ProposalIds make_proposal_ids() {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-  return std::make_shared<std::atomic<std::uint64_t>>(static_cast<std::uint64_t>(ms) << 20);
+// entry finds the request waiting on it by (member, id). Its start epoch
+// keeps ids after a restart from repeating those of entries written before
+// it that may still commit (cluster::ProposalIds).
+using ProposalIds = std::shared_ptr<cluster::ProposalIds>;
+// The next id. A start that has spent its range stops: its restart takes the
+// next epoch (never a repeated id).
+inline std::uint64_t next_proposal_id(cluster::ProposalIds& ids) {
+  const auto id = ids.next();
+  if (id == 0) log_fatal("this start has used every proposal id its epoch allows: restart the member");
+  return id;
 }
 
 // A client request to be ordered through Raft.

@@ -84,10 +84,35 @@ bool join(const NodeConfig& c, storage::Store& store, const FetchCluster& fetch,
   return store.write(w, error);
 }
 
+// A start of its own for this member: its epoch goes up, durably, before
+// anything is proposed (cluster::ProposalIds).
+bool raise_start_epoch(storage::Store& store, storage::Loaded& loaded, std::string& error) {
+  if (loaded.start_epoch >= cluster::ProposalIds::max_epoch) {
+    error = "the data directory has been started " + std::to_string(loaded.start_epoch) +
+            " times, the most its proposal ids allow";
+    return false;
+  }
+  storage::WriteSet w;
+  w.start_epoch = ++loaded.start_epoch;
+  w.sync = true;
+  return store.write(w, error);
+}
+
+bool check_or_make_identity(const NodeConfig& c, storage::Store& store, storage::Loaded& loaded, std::string& error,
+                            bool* restarted, const FetchCluster& fetch_cluster);
+
 }  // namespace
 
 bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& loaded, std::string& error,
                    bool* restarted, const FetchCluster& fetch_cluster) {
+  return check_or_make_identity(c, store, loaded, error, restarted, fetch_cluster) &&
+         raise_start_epoch(store, loaded, error);
+}
+
+namespace {
+
+bool check_or_make_identity(const NodeConfig& c, storage::Store& store, storage::Loaded& loaded, std::string& error,
+                            bool* restarted, const FetchCluster& fetch_cluster) {
   // Who we are, from the flags, computed as etcd computes it.
   auto self_it = std::find_if(c.initial_cluster.begin(), c.initial_cluster.end(),
                               [&](const cluster::Member& m) { return m.name == c.name; });
@@ -127,6 +152,7 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
       // what came before gets a snapshot (the log cannot replay the import).
       state.membership = initial_membership(c, wanted);
       state.applied_index = 1;
+      state.applied_term = 1;
       first.entries.clear();
       first.reset_log = storage::LogStart{2, 1};
       first.apply_state = state;
@@ -158,6 +184,8 @@ bool prepare_store(const NodeConfig& c, storage::Store& store, storage::Loaded& 
   }
   return true;
 }
+
+}  // namespace
 
 NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Store& store, storage::Loaded loaded,
                       bool detached_storage) {
@@ -194,6 +222,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   aa.restored = std::move(loaded.apply_state);
   aa.records = std::move(loaded.records);
   aa.values = &store;
+  const auto leases_at_start = loaded.leases;
   aa.leases = std::move(loaded.leases);
   aa.min_lease_ttl_s = limits::min_lease_ttl_s(c.election_timeout_ms);
   aa.election_timeout_ms = c.election_timeout_ms;
@@ -211,7 +240,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   node.transport = sys.spawn(peer_transport, ta);
   if (!known_members->members.empty()) caf::anon_send(node.transport, members_atom::value, MembershipPtr(known_members));
 
-  const auto proposal_ids = make_proposal_ids();
+  const auto proposal_ids = std::make_shared<cluster::ProposalIds>(loaded.start_epoch);
   RaftActorArgs ra;
   ra.core = core;
   ra.proposal_ids = proposal_ids;
@@ -258,11 +287,14 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   node.sessions->max_txn_ops = c.max_txn_ops;
   node.sessions->version = c.version;
   // Lease ids this member chooses: its id's low 16 bits, then a counter
-  // started from the clock (etcd's idutil), so members and restarts differ.
-  node.sessions->lease_id_prefix = (node.identity.member_id & 0xffff) << 48;
-  node.sessions->next_lease_suffix = static_cast<std::uint64_t>(
+  // started from the clock (etcd's idutil) and past every lease it holds.
+  std::vector<std::int64_t> lease_ids;
+  for (const auto& l : leases_at_start) lease_ids.push_back(l.id);
+  const auto clock_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count()) << 8;
+          .count());
+  node.sessions->lease_ids = cluster::lease_ids_for(node.identity.member_id, clock_ms, lease_ids);
+  node.sessions->next_lease_suffix = node.sessions->lease_ids.first_suffix;
 
   caf::anon_send(node.raft, start_atom::value);
   return node;

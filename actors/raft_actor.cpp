@@ -167,7 +167,7 @@ void on_role_change(Self* self) {
   }
   if (leader && !st.was_leader) {
     for (auto p : st.args.on_leadership) {
-      p.id = st.args.proposal_ids->fetch_add(1);
+      p.id = next_proposal_id(*st.args.proposal_ids);
       propose(self, p, ReplyTo{});
     }
   }
@@ -176,7 +176,7 @@ void on_role_change(Self* self) {
   if (!st.published && !st.publishing && st.args.core->leader() != 0) {
     st.publishing = true;
     auto p = st.args.publish;
-    p.id = st.args.proposal_ids->fetch_add(1);
+    p.id = next_proposal_id(*st.args.proposal_ids);
     propose(self, p, caf::actor_cast<caf::actor>(self));
   }
 }
@@ -210,10 +210,20 @@ void send_snapshot(Self* self, raft::NodeId to) {
   auto& st = self->state;
   if (!st.snapshots_out.insert(to).second) return;
   self->request(st.args.apply, caf::infinite, snapshot_atom::value)
-      .then([=](raft::Index index, const SnapshotBytesPtr& bytes) {
+      .then([=](raft::Index index, raft::Term applied_term, const SnapshotBytesPtr& bytes) {
         auto& st = self->state;
         st.snapshots_out.erase(to);
-        const raft::Term term = st.args.core->term_at(index);
+        // The term comes with the state machine: the in-memory log may have
+        // forgotten the entry at `index` (it keeps a tail of what it handed
+        // out, and the apply actor can lag further behind than that).
+        // Data written before the applied term was kept has none until an
+        // entry is applied; the log may still hold it.
+        const raft::Term term = applied_term != 0 ? applied_term : st.args.core->term_at(index);
+        if (term == 0) {
+          log_warn("no term known for a snapshot at index " + std::to_string(index) + "; not sent to " +
+                   cluster::to_hex(to) + " (Raft asks again)");
+          return;
+        }
         const std::uint64_t total = bytes->size();
         log_info("sending a snapshot at index " + std::to_string(index) + " (" + std::to_string(total) + " bytes) to " +
                  cluster::to_hex(to));

@@ -22,9 +22,20 @@ void finish(caf::event_based_actor* self, const CallPtr& call, const ApiError& e
   self->quit();
 }
 
-// Moves a result into the call's response (same message type by construction).
+// Moves a result into the call's response. A result of another type is
+// another request's (its entry took this one's id): this request's outcome is
+// unknown, as when its entry is lost, and protobuf's Swap of unlike messages
+// would abort the member.
 void answer(const CallPtr& call, const ResultPtr& r) {
-  if (r->error.ok() && r->response) call->response->GetReflection()->Swap(call->response, r->response.get());
+  if (r->error.ok() && r->response) {
+    if (r->response->GetDescriptor() != call->response->GetDescriptor()) {
+      log_warn("a result of type " + r->response->GetDescriptor()->full_name() + " came for a request answered by " +
+               call->response->GetDescriptor()->full_name() + "; answered \"request timed out\"");
+      call->finish(errors::timeout());
+      return;
+    }
+    call->response->GetReflection()->Swap(call->response, r->response.get());
+  }
   call->finish(r->error);
 }
 
@@ -50,7 +61,7 @@ void propose(const Ctx& ctx, const CallPtr& call, protocol::ProposalKind kind, s
   }
   auto req = std::make_shared<ProposalRequest>();
   req->proposal.origin = ctx->member_id;
-  req->proposal.id = ctx->proposal_ids->fetch_add(1);
+  req->proposal.id = next_proposal_id(*ctx->proposal_ids);
   req->proposal.kind = kind;
   req->proposal.payload = payload.empty() ? call->request->SerializeAsString() : std::move(payload);
   req->reply_to = ReplyTo([call](const ResultPtr& r) { answer(call, r); });
@@ -142,8 +153,7 @@ void status(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& call) {
 void lease_grant(const Ctx& ctx, const CallPtr& call) {
   auto req = static_cast<const LeaseGrantRequest&>(*call->request);
   if (req.id() == 0) {
-    const auto suffix = ctx->next_lease_suffix.fetch_add(1) & ((std::uint64_t{1} << 48) - 1);
-    req.set_id(static_cast<std::int64_t>((ctx->lease_id_prefix | suffix) & ~(std::uint64_t{1} << 63)));
+    req.set_id(cluster::lease_id(ctx->lease_ids, ctx->next_lease_suffix.fetch_add(1)));
   }
   propose(ctx, call, protocol::ProposalKind::lease_grant, req.SerializeAsString());
 }

@@ -26,8 +26,8 @@ struct SessionContext {
   int max_txn_ops = 0;
   std::string version;  // reported by Maintenance.Status
   ProposalIds proposal_ids;  // shared with the raft actor
-  std::uint64_t lease_id_prefix = 0;
-  std::atomic<std::uint64_t> next_lease_suffix{1};
+  cluster::LeaseIds lease_ids;  // for grants that name no id
+  std::atomic<std::uint64_t> next_lease_suffix{0};
 };
 
 // Reads, writes and requests that fail their checks need no session: they

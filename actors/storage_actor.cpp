@@ -1,7 +1,6 @@
 #include "actors/storage_actor.hpp"
 
-#include <cstdio>
-#include <cstdlib>
+#include "actors/log.hpp"
 
 namespace acord::actors {
 
@@ -9,10 +8,7 @@ caf::behavior storage_actor(caf::event_based_actor* self, storage::Store* store)
   return {
       [=](write_atom, const WriteSetPtr& w) -> bool {
         std::string err;
-        if (!store->write(*w, err)) {
-          std::fprintf(stderr, "acord: fatal: the data directory refused a write: %s\n", err.c_str());
-          std::_Exit(2);
-        }
+        if (!store->write(*w, err)) log_fatal("the data directory refused a write: " + err);
         return true;
       },
   };

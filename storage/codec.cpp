@@ -89,16 +89,22 @@ std::optional<mvcc::Record> decode_record(const std::string& key, const std::str
 
 std::string encode(const ApplyState& s) {
   return pack(s.applied_index, s.current_revision, s.compacted_revision, s.no_space_alarm,
-              protocol::encode(s.membership), s.cluster_version);
+              protocol::encode(s.membership), s.cluster_version, s.applied_term);
 }
 
 std::optional<ApplyState> decode_apply_state(const std::string& v) {
-  auto t = unpack<raft::Index, std::int64_t, std::int64_t, bool, std::string, std::string>(v);
-  if (!t) return std::nullopt;
   ApplyState s;
   std::string membership;
-  std::tie(std::ignore, s.applied_index, s.current_revision, s.compacted_revision, s.no_space_alarm, membership,
-           s.cluster_version) = *t;
+  if (auto t = unpack<raft::Index, std::int64_t, std::int64_t, bool, std::string, std::string, raft::Term>(v)) {
+    std::tie(std::ignore, s.applied_index, s.current_revision, s.compacted_revision, s.no_space_alarm, membership,
+             s.cluster_version, s.applied_term) = *t;
+  } else if (auto t6 = unpack<raft::Index, std::int64_t, std::int64_t, bool, std::string, std::string>(v)) {
+    // Written before the applied term was recorded: six fields.
+    std::tie(std::ignore, s.applied_index, s.current_revision, s.compacted_revision, s.no_space_alarm, membership,
+             s.cluster_version) = *t6;
+  } else {
+    return std::nullopt;
+  }
   auto m = protocol::decode_membership(membership);
   if (!m) return std::nullopt;
   s.membership = std::move(*m);
@@ -117,6 +123,14 @@ std::optional<LeaseRecord> decode_lease(const std::string& key, const std::strin
   auto t = unpack<std::int64_t>(v);
   if (!t || key.size() != 8) return std::nullopt;
   return LeaseRecord{static_cast<std::int64_t>(get_be(key, 0)), std::get<1>(*t)};
+}
+
+std::string encode_start_epoch(std::uint64_t epoch) { return pack(epoch); }
+
+std::optional<std::uint64_t> decode_start_epoch(const std::string& v) {
+  auto t = unpack<std::uint64_t>(v);
+  if (!t) return std::nullopt;
+  return std::get<1>(*t);
 }
 
 std::string encode(const Identity& id) { return pack(id.member_id, id.cluster_id, id.name, id.joined); }

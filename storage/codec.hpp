@@ -14,6 +14,12 @@ namespace acord::storage {
 // same batch as the MVCC changes it describes.
 struct ApplyState {
   raft::Index applied_index = 0;
+  // The term of the entry at applied_index (or of the snapshot installed
+  // there): a snapshot of this state names it, and the follower's log
+  // restarts after it. Raft's own log may have forgotten that entry (it keeps
+  // only a tail of what it handed out, and the apply side can lag). 0 in
+  // data written before it was recorded, until the next entry is applied.
+  raft::Term applied_term = 0;
   std::int64_t current_revision = 1;
   std::int64_t compacted_revision = 0;
   bool no_space_alarm = false;
@@ -74,5 +80,8 @@ std::string encode(const LeaseRecord& l);
 std::optional<LeaseRecord> decode_lease(const std::string& key, const std::string& v);
 std::string encode(const Identity& id);
 std::optional<Identity> decode_identity(const std::string& v);
+// The member's start epoch (see cluster::ProposalIds): raised at every start.
+std::string encode_start_epoch(std::uint64_t epoch);
+std::optional<std::uint64_t> decode_start_epoch(const std::string& v);
 
 }  // namespace acord::storage

@@ -6,6 +6,7 @@ bool MemoryStore::load(Loaded& out, std::string& error) {
   std::lock_guard lock(mutex_);
   out = Loaded{};
   out.identity = current_.identity;
+  out.start_epoch = current_.start_epoch;
   out.hard_state = current_.hard_state;
   out.log_start = current_.log_start;
   raft::Index expect = current_.log_start.first_index;
@@ -31,6 +32,7 @@ bool MemoryStore::write(const WriteSet& w, std::string&) {
     s.log_start = *w.reset_log;
   }
   if (w.identity) s.identity = w.identity;
+  if (w.start_epoch) s.start_epoch = *w.start_epoch;
   if (w.hard_state) s.hard_state = *w.hard_state;
   if (!w.entries.empty()) {
     s.log.erase(s.log.lower_bound(w.entries.front().index), s.log.end());

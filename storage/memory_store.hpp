@@ -28,6 +28,7 @@ class MemoryStore final : public Store {
  private:
   struct State {
     std::optional<Identity> identity;
+    std::uint64_t start_epoch = 0;
     raft::HardState hard_state;
     LogStart log_start;
     std::map<raft::Index, raft::Entry> log;

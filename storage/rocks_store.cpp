@@ -18,6 +18,7 @@ const char* const hard_state_key = "hard_state";
 const char* const log_start_key = "log_start";
 const char* const identity_key = "identity";
 const char* const apply_state_key = "apply_state";
+const char* const start_epoch_key = "start_epoch";
 }  // namespace
 
 std::unique_ptr<RocksStore> RocksStore::open(const std::string& dir, std::string& error) {
@@ -67,13 +68,9 @@ std::optional<std::string> RocksStore::value_at(const mvcc::Revision& revision) 
   std::string v;
   std::optional<mvcc::Record> r;
   if (db_->Get(rocksdb::ReadOptions(), cfs_[mvcc_cf], key, &v).ok()) r = decode_record(key, v);
-  if (!r) {
-    // Every superseded value is read from here: a miss is a lost or damaged
-    // record, which no retry will bring back.
-    std::fprintf(stderr, "acord: error: mvcc record %lld/%lld missing or damaged in the data directory\n",
-                 static_cast<long long>(revision.main), static_cast<long long>(revision.sub));
-    return std::nullopt;
-  }
+  // Every superseded value is read from here: a miss is a lost or damaged
+  // record, which no retry will bring back (the store stops the member).
+  if (!r) return std::nullopt;
   return std::move(r->kv.value);
 }
 
@@ -84,6 +81,11 @@ bool RocksStore::load(Loaded& out, std::string& error) {
   if (get(meta, identity_key)) {
     out.identity = decode_identity(v);
     if (!out.identity) return error = "damaged record meta/identity", false;
+  }
+  if (get(meta, start_epoch_key)) {
+    auto epoch = decode_start_epoch(v);
+    if (!epoch) return error = "damaged record meta/start_epoch", false;
+    out.start_epoch = *epoch;
   }
   if (get(raft_state, hard_state_key)) {
     auto hs = decode_hard_state(v);
@@ -137,6 +139,7 @@ bool RocksStore::write(const WriteSet& w, std::string& error) {
     batch.Put(cfs_[raft_state], log_start_key, encode(*w.reset_log));
   }
   if (w.identity) batch.Put(cfs_[meta], identity_key, encode(*w.identity));
+  if (w.start_epoch) batch.Put(cfs_[meta], start_epoch_key, encode_start_epoch(*w.start_epoch));
   if (w.hard_state) batch.Put(cfs_[raft_state], hard_state_key, encode(*w.hard_state));
   if (!w.entries.empty()) {
     // Entries replace whatever the log held from the first new index on. Only

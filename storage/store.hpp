@@ -27,6 +27,7 @@ namespace acord::storage {
 // Everything a node needs to restart, read in one pass.
 struct Loaded {
   std::optional<Identity> identity;
+  std::uint64_t start_epoch = 0;  // starts so far (0: never started)
   raft::HardState hard_state;
   LogStart log_start;
   std::vector<raft::Entry> entries;  // log_start.first_index .. last
@@ -38,6 +39,7 @@ struct Loaded {
 // One atomic write: everything in it lands together or not at all.
 struct WriteSet {
   std::optional<Identity> identity;
+  std::optional<std::uint64_t> start_epoch;
   std::optional<raft::HardState> hard_state;
   std::vector<raft::Entry> entries;
   std::vector<mvcc::MirrorOp> mvcc_ops;
@@ -51,7 +53,7 @@ struct WriteSet {
   std::optional<LogStart> reset_log;
   bool sync = false;                 // durable before returning
   bool empty() const {
-    return !identity && !hard_state && entries.empty() && mvcc_ops.empty() && lease_ops.empty() && !apply_state && !trim_log &&
+    return !identity && !start_epoch && !hard_state && entries.empty() && mvcc_ops.empty() && lease_ops.empty() && !apply_state && !trim_log &&
            !replace_mvcc && !reset_log;
   }
 };

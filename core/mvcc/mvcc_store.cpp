@@ -16,15 +16,15 @@ const MvccStore::Version* MvccStore::visible_at(const History& h, std::int64_t r
 }
 
 KeyValue MvccStore::to_kv(const std::string& key, const Version& v) const {
-  return KeyValue{key, value_of(v), v.create_revision, v.revision.main, v.version, v.lease};
+  return KeyValue{key, value_of(key, v), v.create_revision, v.revision.main, v.version, v.lease};
 }
 
-std::string MvccStore::value_of(const Version& v) const {
+std::string MvccStore::value_of(const std::string& key, const Version& v) const {
   if (!v.value_in_source) return v.value;
   if (auto held = held_.find(v.revision); held != held_.end()) return held->second;
-  // The source reports a record it lacks (the mirror lost a write it
-  // acknowledged); the store has nothing better to give than no value.
-  return source_->value_at(v.revision).value_or(std::string());
+  auto value = source_->value_at(v.revision);
+  if (!value) throw MissingValue(key, v.revision);
+  return std::move(*value);
 }
 
 void MvccStore::drop_superseded_value(Version& v, std::int64_t superseded_at) {

@@ -160,7 +160,8 @@ class MvccStore {
   // The newest version of a history at or below `revision`, or nullptr.
   static const Version* visible_at(const History& h, std::int64_t revision);
   KeyValue to_kv(const std::string& key, const Version& v) const;
-  std::string value_of(const Version& v) const;
+  // Throws MissingValue if the source lacks a value it should hold.
+  std::string value_of(const std::string& key, const Version& v) const;
   // The newest version of `h` is about to be superseded at main revision
   // `superseded_at`: its value leaves memory, at once if the mirror has it.
   void drop_superseded_value(Version& v, std::int64_t superseded_at);

@@ -117,6 +117,31 @@ TEST_CASE("a superseded value is held until the mirror has it, then read from th
   CHECK(mirror.reads == 2);
 }
 
+TEST_CASE("a superseded value missing from the mirror is data corruption, never an empty value", "[mvcc][values]") {
+  Mirror mirror;
+  MvccStore s;
+  s.set_value_source(&mirror);
+  put(s, "k", "old");  // revision 2
+  mirror.write(s.take_mirror_ops());
+  s.values_durable_through(s.current_revision());
+  put(s, "k", "new");  // 3: "old" now lives only in the mirror
+  mirror.records.erase(Revision{2, 0});  // ...which lost it
+  RangeResult r;
+  RangeOptions o;
+  o.revision = 2;
+  // A read at the past revision, a watch's replay and a snapshot would all
+  // have served "" for "old": each stops with the key and revision named.
+  CHECK_THROWS_MATCHES(s.range("k", "", o, r), MissingValue,
+                       Catch::Message("data corruption: the value of key \"k\" at revision 2/0 is missing or "
+                                      "damaged in the data directory"));
+  std::vector<Event> events;
+  std::int64_t through = 0;
+  CHECK_THROWS_AS(s.history("k", "", 2, 0, events, through), MissingValue);
+  CHECK_THROWS_AS(s.all_records(), MissingValue);
+  // What is in memory still reads.
+  CHECK(value_at(s, "k", 3) == "new");
+}
+
 TEST_CASE("a value superseded after the mirror caught up leaves memory at once", "[mvcc][values]") {
   Mirror mirror;
   MvccStore s;

@@ -50,6 +50,23 @@ TEST_CASE("codec: every record round-trips and a foreign version is refused", "[
   REQUIRE(old);
   CHECK_FALSE(old->joined);
   CHECK(old->name == "n");
+  // The applied state names the term of its applied entry; one written
+  // before it did (six fields) decodes with none.
+  ApplyState as;
+  as.applied_index = 12;
+  as.applied_term = 5;
+  as.current_revision = 9;
+  auto asb = decode_apply_state(encode(as));
+  REQUIRE(asb);
+  CHECK(asb->applied_index == 12);
+  CHECK(asb->applied_term == 5);
+  auto six = decode_apply_state(protocol::pack_tuple(std::make_tuple(
+      std::uint8_t{1}, raft::Index{12}, std::int64_t{9}, std::int64_t{0}, false, protocol::encode(protocol::Membership{}),
+      std::string("3.4.0"))));
+  REQUIRE(six);
+  CHECK(six->applied_index == 12);
+  CHECK(six->applied_term == 0);
+  CHECK(six->cluster_version == "3.4.0");
   CHECK_FALSE(decode_entry(1, "garbage"));
   CHECK_FALSE(decode_hard_state(""));
   CHECK(index_key(1) < index_key(256));  // byte order is numeric order

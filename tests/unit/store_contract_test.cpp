@@ -97,6 +97,7 @@ TEST_CASE("store contract: what is written comes back after a reopen", "[storage
     a.mvcc_ops.push_back(op);
     ApplyState as;
     as.applied_index = 3;
+    as.applied_term = 2;
     as.current_revision = 2;
     as.membership.cluster_id = 2;
     as.membership.members.push_back({1, "n1", {"http://p"}, {"http://c"}});
@@ -110,6 +111,7 @@ TEST_CASE("store contract: what is written comes back after a reopen", "[storage
     REQUIRE(l.entries.size() == 3);
     CHECK(l.entries[2].data == "e3");
     CHECK(l.apply_state.applied_index == 3);
+    CHECK(l.apply_state.applied_term == 2);
     REQUIRE(l.apply_state.membership.members.size() == 1);
     CHECK(l.apply_state.membership.members[0].client_urls.at(0) == "http://c");
     REQUIRE(l.records.size() == 1);
