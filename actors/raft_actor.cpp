@@ -612,19 +612,23 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         const auto& core = *self->state.args.core;
         return RaftStatus{core.term(), core.leader(), core.last_index(), core.commit_index()};
       },
-      // Acknowledgements of unsynced writes need no action.
-      [](bool) {},
       [=](trim_atom, raft::Index durable_applied) {
         // Keep a tail of applied entries; drop the rest from disk and memory.
+        // Memory may have dropped them already (it trims in steps, at what it
+        // handed out, which the apply actor may not have reached): the term
+        // of the last one dropped is known all the same.
         auto& core = *self->state.args.core;
         const auto retain = self->state.args.retain_entries;
         if (durable_applied <= retain) return;
         const raft::Index last_dropped = durable_applied - retain;
-        if (last_dropped < core.first_index()) return;
+        const auto term = core.known_term(last_dropped);
+        if (!term || last_dropped <= self->state.disk_log_trimmed) return;
+        self->state.disk_log_trimmed = last_dropped;
         auto ws = std::make_shared<storage::WriteSet>();
-        ws->trim_log = storage::LogStart{last_dropped + 1, core.term_at(last_dropped)};
-        self->send(self->state.args.storage, write_atom::value, WriteSetPtr(ws));
+        ws->trim_log = storage::LogStart{last_dropped + 1, *term};
+        self->request(self->state.args.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([](bool) {});
         core.trim(last_dropped);
+        core.forget_terms_below(last_dropped);
       },
   };
 }

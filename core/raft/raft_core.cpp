@@ -36,13 +36,27 @@ RaftCore::RaftCore(Config config, Restored restored)
   // claim more than we hold.
   commit_ = std::min(commit_, last_index());
   applied_ = std::max(std::min(applied_, commit_), first_index_ - 1);
+  terms_.reset(first_index_ - 1, term_before_first_);
+  for (const auto& e : log_) terms_.append(e.index, e.term);
   reset_election_timeout();
 }
 
 Term RaftCore::term_at(Index i) const {
   if (i + 1 == first_index_) return term_before_first_;
-  if (i < first_index_ || i > last_index()) return 0;
+  if (i < first_index_) return terms_.term_at(i).value_or(0);
+  if (i > last_index()) return 0;
   return log_[i - first_index_].term;
+}
+
+std::optional<Term> RaftCore::known_term(Index i) const {
+  if (i > last_index()) return std::nullopt;
+  if (i + 1 >= first_index_) return term_at(i);
+  return terms_.term_at(i);
+}
+
+void RaftCore::append_own(EntryType type, std::string data) {
+  log_.push_back(Entry{term_, last_index() + 1, type, std::move(data)});
+  terms_.append(last_index(), term_);
 }
 
 bool RaftCore::is_voter(NodeId id) const {
@@ -149,7 +163,7 @@ void RaftCore::become_leader() {
   }
   // §5.4.2: a leader commits entries of earlier terms only through an entry of
   // its own term, so it appends an empty one at once.
-  log_.push_back(Entry{term_, last_index() + 1, EntryType::normal, {}});
+  append_own(EntryType::normal, {});
   broadcast_append();
 }
 
@@ -204,7 +218,7 @@ void RaftCore::campaign() {
 ProposeResult RaftCore::propose(std::string data, EntryType type) {
   if (changes_membership(type)) return propose_conf_change(std::move(data));
   if (role_ != Role::leader || transferee_ != 0) return ProposeResult::not_leader;
-  log_.push_back(Entry{term_, last_index() + 1, type, std::move(data)});
+  append_own(type, std::move(data));
   broadcast_append();
   return ProposeResult::ok;
 }
@@ -212,7 +226,7 @@ ProposeResult RaftCore::propose(std::string data, EntryType type) {
 ProposeResult RaftCore::propose_batch(std::vector<std::string> datas) {
   if (role_ != Role::leader || transferee_ != 0) return ProposeResult::not_leader;
   if (datas.empty()) return ProposeResult::ok;
-  for (auto& d : datas) log_.push_back(Entry{term_, last_index() + 1, EntryType::normal, std::move(d)});
+  for (auto& d : datas) append_own(EntryType::normal, std::move(d));
   broadcast_append();
   return ProposeResult::ok;
 }
@@ -222,7 +236,7 @@ ProposeResult RaftCore::propose_conf_change(std::string data) {
   // §4.1 of the thesis: one change at a time, each a single voter, so any
   // quorum of the old voters overlaps any quorum of the new.
   if (pending_conf_index_ > config_.voters_index) return ProposeResult::change_pending;
-  log_.push_back(Entry{term_, last_index() + 1, EntryType::conf_change, std::move(data)});
+  append_own(EntryType::conf_change, std::move(data));
   pending_conf_index_ = last_index();
   broadcast_append();
   return ProposeResult::ok;
@@ -580,6 +594,7 @@ void RaftCore::append_entries(const std::vector<Entry>& entries) {
       stable_ = std::min(stable_, e.index - 1);
     }
     log_.insert(log_.end(), entries.begin() + static_cast<std::ptrdiff_t>(i), entries.end());
+    for (; i < entries.size(); ++i) terms_.append(entries[i].index, entries[i].term);
     return;
   }
 }
@@ -686,6 +701,7 @@ bool RaftCore::restore_snapshot(Index index, Term term, NodeId from) {
     log_.clear();
     first_index_ = index + 1;
     term_before_first_ = term;
+    terms_.reset(index, term);
     commit_ = index;
     applied_ = index;
     stable_ = index;

@@ -18,7 +18,10 @@
 #include <map>
 #include <vector>
 
+#include <optional>
+
 #include "core/raft/raft_types.hpp"
+#include "core/raft/term_history.hpp"
 
 namespace acord::raft {
 
@@ -129,7 +132,13 @@ class RaftCore {
   Index commit_index() const { return commit_; }
   Index applied_index() const { return applied_; }
   Index stable_index() const { return stable_; }
+  // The term of entry `i`; 0 past the last entry or below what this node's
+  // log ever held since it started (or installed a snapshot).
   Term term_at(Index i) const;
+  // The same, with nothing for an index whose term is not known (compacted).
+  std::optional<Term> known_term(Index i) const;
+  // Terms below `index` will not be asked for again (the disk log starts there).
+  void forget_terms_below(Index index) { terms_.forget_below(index); }
   // One line about this node's state and, when it leads, each follower's
   // progress (for logs and failing tests).
   std::string describe() const;
@@ -174,6 +183,7 @@ class RaftCore {
   bool maybe_commit();
   void commit_to(Index index);
   void append_entries(const std::vector<Entry>& entries);
+  void append_own(EntryType type, std::string data);  // a leader's new entry, at its term
 
   void step_leader(const Message& m);
   void step_candidate(const Message& m);
@@ -193,6 +203,7 @@ class RaftCore {
   NodeId vote_ = 0;
   NodeId leader_ = 0;
   std::vector<Entry> log_;  // entries first_index_ .. last
+  TermHistory terms_;       // the terms of entries log_ has dropped too
   Index first_index_ = 1;
   Term term_before_first_ = 0;
   Index stable_ = 0;   // last index known durable

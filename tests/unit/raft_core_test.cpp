@@ -173,3 +173,57 @@ TEST_CASE("§5.2 members given the same seed still draw different election timeo
   // Seeding each member with its own id (the old bug) must not make them equal.
   CHECK_FALSE((timeout_of(1, 1) == timeout_of(2, 2) && timeout_of(2, 2) == timeout_of(3, 3)));
 }
+
+TEST_CASE("the terms of entries memory has dropped are still known; those never held are reported unknown",
+          "[raft][log]") {
+  // A log restored from index 11 (entries before it trimmed, the 10th of term 1).
+  Restored r;
+  r.first_index = 11;
+  r.term_before_first = 1;
+  r.hard_state = HardState{2, 1, 12};
+  r.entries = {Entry{1, 11, EntryType::normal, "a"}, Entry{2, 12, EntryType::normal, "b"}};
+  r.applied = 12;
+  Driver d(r);
+  d.core.campaign();
+  d.run();
+  REQUIRE(d.core.role() == Role::leader);
+  const Term t = d.core.term();
+  for (int i = 0; i < 5; ++i) REQUIRE(d.core.propose("x") == ProposeResult::ok);
+  d.run();
+  const Index last = d.core.last_index();  // 12 + the new leader's entry + 5
+  REQUIRE(last == 18);
+  d.core.trim(16);  // memory keeps 17 and 18
+  REQUIRE(d.core.first_index() == 17);
+  // term_at answered 0 for every trimmed entry but the last: a snapshot or a
+  // disk trim named by such an index carried term 0.
+  CHECK(d.core.term_at(16) == t);
+  CHECK(d.core.term_at(13) == t);
+  CHECK(d.core.term_at(12) == 2);
+  CHECK(d.core.term_at(11) == 1);
+  CHECK(d.core.known_term(10) == Term{1});  // the restored log's base
+  CHECK_FALSE(d.core.known_term(9));        // never held here: compacted
+  CHECK_FALSE(d.core.known_term(19));       // not yet written
+  d.core.forget_terms_below(14);
+  CHECK_FALSE(d.core.known_term(13));
+  CHECK(d.core.known_term(14) == t);
+}
+
+TEST_CASE("the term history follows a conflicting tail's replacement and a snapshot", "[raft][log]") {
+  TermHistory h;
+  h.reset(0, 0);
+  for (Index i = 1; i <= 5; ++i) h.append(i, 1);
+  for (Index i = 6; i <= 8; ++i) h.append(i, 2);
+  CHECK(h.term_at(5) == Term{1});
+  CHECK(h.term_at(8) == Term{2});
+  // A new leader's entries replace 4.. (term 3).
+  h.append(4, 3);
+  h.append(5, 3);
+  CHECK(h.term_at(3) == Term{1});
+  CHECK(h.term_at(4) == Term{3});
+  CHECK(h.term_at(5) == Term{3});
+  CHECK_FALSE(h.term_at(6));  // replaced, not yet written again
+  // A snapshot at 100 of term 7: nothing below is known.
+  h.reset(100, 7);
+  CHECK_FALSE(h.term_at(99));
+  CHECK(h.term_at(100) == Term{7});
+}
