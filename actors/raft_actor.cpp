@@ -92,7 +92,10 @@ void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) 
 void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
   auto& st = self->state;
   auto& core = *st.args.core;
-  if (reply_to) st.waiting[p.id] = RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks(st)};
+  // The deadline is set once, when the request arrives: a proposal held for
+  // a leader and proposed again keeps it (a write waits no longer than the
+  // request timeout, however often it is re-proposed).
+  if (reply_to) st.waiting.try_emplace(p.id, RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks(st)});
   if (core.role() != raft::Role::leader && core.leader() == 0) {
     if (st.held_proposals.empty()) log_warn("no leader: writes wait until one is elected, or until their deadline");
     st.held_proposals.push_back(p);  // until a leader is known, or the waiter's deadline

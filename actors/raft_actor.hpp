@@ -1,9 +1,11 @@
 #pragma once
 // The raft actor: a thin adapter around the pure RaftCore. It ticks the core,
 // hands Ready's entries to the storage actor (one durable write covers every
-// proposal that arrived meanwhile: group commit), sends Ready's messages to
-// peers only once that write is durable, passes committed entries to the apply
-// actor with the sessions waiting on them, and serves ReadIndex for
+// proposal that arrived meanwhile: group commit), sends Ready's messages —
+// a leader's appends at once, overlapping its own write with its followers'
+// (its entries count toward commit only once durable); anything carrying a
+// new term or vote only once that is durable — passes committed entries to
+// the apply actor with the sessions waiting on them, and serves ReadIndex for
 // linearizable reads. A follower forwards proposals and read-index requests to
 // the leader; the session waits on its own node for the entry to be applied.
 #include <caf/all.hpp>

@@ -51,8 +51,9 @@ caf::behavior waiting() {
 
 // A write goes to the raft actor straight from the caller's thread; the call
 // is answered by whoever has its outcome: the apply actor with the result once
-// applied, or the raft actor with "no leader" / "too many requests" / "request
-// timed out". `payload` replaces the request's own bytes when something was
+// applied, or the raft actor with "too many requests", "request timed out"
+// (held without a leader until its deadline, as etcd holds it) or "server
+// stopped". `payload` replaces the request's own bytes when something was
 // filled in (a lease id).
 void propose(const Ctx& ctx, const CallPtr& call, protocol::ProposalKind kind, std::string payload = {}) {
   if (call->request->ByteSizeLong() > ctx->max_request_bytes) {
