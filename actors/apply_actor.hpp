@@ -1,19 +1,15 @@
 #pragma once
-// The apply actor: owns the state machine (MVCC store, leases, KV applier,
-// membership, alarms). It applies committed entries in log order, answers the
-// sessions waiting on them, sends the resulting changes to the storage actor,
-// and serves reads once its applied index reaches the read's index. While
-// this member leads, its lease table also keeps the leases' expiry: it renews
-// keep-alives and names the expired leases (the lease actor proposes their
-// revocation).
+// The apply actor: moves messages to and from the replicated state machine
+// (apply/state_machine): committed entries in log order, with the sessions
+// waiting on them answered once their batch's events went to the watch actor;
+// the state machine's changes to the storage actor; reads once its applied
+// index reaches theirs; lease questions while this member leads; snapshots.
 #include <caf/all.hpp>
 #include <map>
 #include <memory>
 
 #include "actors/messages.hpp"
-#include "core/kv/kv_applier.hpp"
-#include "core/lease/lease_table.hpp"
-#include "core/mvcc/mvcc_store.hpp"
+#include "apply/state_machine.hpp"
 
 namespace acord::actors {
 
@@ -32,17 +28,10 @@ struct ApplyActorArgs {
 };
 
 struct ApplyActorState {
-  storage::Identity identity;
-  mvcc::MvccStore store;
-  std::unique_ptr<lease::LeaseTable> leases;
-  std::unique_ptr<kv::KvApplier> applier;
-  int election_timeout_ms = 1000;
+  std::unique_ptr<apply::StateMachine> machine;
   caf::actor watch;  // gets each batch's events
-  storage::ApplyState state;  // applied index, membership, alarms, version
-  raft::Term term = 0;
   caf::actor storage, raft;
   raft::Index last_trim = 0;
-  std::uint64_t restores = 0;  // snapshot installs so far: older write answers are stale
   std::uint64_t snapshot_count = 0;
   // Reads waiting for this node to apply their read index; a timer (armed
   // while any wait) answers those past their deadline.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "actors/log.hpp"
+#include "apply/state_machine.hpp"
 #include "core/cluster/request_ids.hpp"
 #include "actors/stream.hpp"
 #include "core/kv/api_error.hpp"
@@ -124,11 +125,8 @@ using RaftMessagesPtr = std::shared_ptr<const std::vector<raft::Message>>;
 using WriteSetPtr = std::shared_ptr<const storage::WriteSet>;
 
 // The outcome of applying (or reading): an error, or a response message.
-struct Result {
-  ApiError error;
-  std::shared_ptr<google::protobuf::Message> response;
-};
-using ResultPtr = std::shared_ptr<Result>;
+using Result = apply::Outcome;
+using ResultPtr = apply::OutcomePtr;
 
 // A result that is only an error (or only a success without a response).
 inline ResultPtr result_of(ApiError e) {
@@ -235,12 +233,7 @@ struct HistoryRequest {
   std::int64_t from = 0;
   std::size_t max_events = 0;
 };
-struct History {
-  bool compacted = false;
-  std::int64_t compact_revision = 0;  // set when `compacted`
-  std::vector<mvcc::Event> events;
-  std::int64_t through = 0;  // the last revision the events are complete for
-};
+using History = apply::History;
 using HistoryPtr = std::shared_ptr<const History>;
 
 // What a watch session asks of the watch actor for its stream.

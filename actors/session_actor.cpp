@@ -1,7 +1,7 @@
 #include "actors/session_actor.hpp"
 
 #include "actors/clock.hpp"
-#include "actors/members_response.hpp"
+#include "apply/members_response.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -163,7 +163,7 @@ void member_list(caf::event_based_actor* self, const Ctx& ctx, const CallPtr& ca
   self->request(ctx->apply, caf::infinite, status_atom::value).then([=](const ApplyStatus& as) {
     auto& out = static_cast<MemberListResponse&>(*call->response);
     fill_header(out.mutable_header(), as, false);
-    fill_members(out, as.membership);
+    apply::fill_members(out, as.membership);
     finish(self, call, errors::ok());
   });
 }

@@ -4,7 +4,7 @@
 #include "etcdserverpb/rpc.pb.h"
 #include "protocol/proposal.hpp"
 
-namespace acord::actors {
+namespace acord::apply {
 
 template <class Response>
 void fill_members(Response& out, const protocol::Membership& membership) {
@@ -17,4 +17,4 @@ void fill_members(Response& out, const protocol::Membership& membership) {
   }
 }
 
-}  // namespace acord::actors
+}  // namespace acord::apply
