@@ -114,18 +114,17 @@ void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
   }
 }
 
-// Asks for a read index: from this node's core if it leads, else from the leader.
+// Asks the core for a read index (a follower's core asks the leader's), with
+// the rest of the burst; held while no leader is known.
 void request_read_index(Self* self, std::uint64_t ctx) {
   auto& st = self->state;
   auto& core = *st.args.core;
-  if (core.role() == raft::Role::leader) {
-    st.batched_reads.push_back(ctx);
-    schedule_flush(self);
-  } else if (core.leader() != 0) {
-    send_frame(self, core.leader(), PeerFrame::read_request, pack(ctx));
-  } else {
+  if (core.role() != raft::Role::leader && core.leader() == 0) {
     st.held_reads.push_back(ctx);
+    return;
   }
+  st.batched_reads.push_back(ctx);
+  schedule_flush(self);
 }
 
 void on_role_change(Self* self) {
@@ -199,9 +198,6 @@ void deliver_read_states(Self* self, const std::vector<raft::ReadState>& states)
     if (auto it = st.reads.find(rs.context); it != st.reads.end()) {
       it->second.waiter->done(rs.index);
       st.reads.erase(it);
-    } else if (auto r = st.remote_reads.find(rs.context); r != st.remote_reads.end()) {
-      send_frame(self, r->second.first, PeerFrame::read_response, pack(r->second.second, rs.index));
-      st.remote_reads.erase(r);
     }
   }
 }
@@ -476,14 +472,6 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
               schedule_flush(self);
             }
             break;
-          case PeerFrame::read_request:
-            if (auto t = unpack<std::tuple<std::uint64_t>>(bytes); t && core.role() == raft::Role::leader) {
-              const auto ctx = st.next_id++;
-              st.remote_reads[ctx] = {from, std::get<0>(*t)};
-              st.batched_reads.push_back(ctx);
-              schedule_flush(self);
-            }
-            break;
           case PeerFrame::snapshot_chunk:
             receive_snapshot_chunk(self, from, bytes);
             break;
@@ -516,11 +504,6 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
               if (!r->response->ParseFromString(body)) r->error = errors::timeout();
               it->second.promise.deliver(ResultPtr(r));
               st.lease_queries.erase(it);
-            }
-            break;
-          case PeerFrame::read_response:
-            if (auto t = unpack<std::tuple<std::uint64_t, raft::Index>>(bytes)) {
-              deliver_read_states(self, {raft::ReadState{std::get<0>(*t), std::get<1>(*t)}});
             }
             break;
           default:

@@ -6,8 +6,9 @@
 // (its entries count toward commit only once durable); anything carrying a
 // new term or vote only once that is durable — passes committed entries to
 // the apply actor with the sessions waiting on them, and serves ReadIndex for
-// linearizable reads. A follower forwards proposals and read-index requests to
-// the leader; the session waits on its own node for the entry to be applied.
+// linearizable reads. A follower forwards proposals to the leader (its core
+// asks the leader for read indexes); the session waits on its own node for
+// the entry to be applied.
 #include <caf/all.hpp>
 #include <deque>
 #include <functional>
@@ -100,8 +101,6 @@ struct RaftActorState {
     std::uint64_t expires_at_tick = 0;
   };
   std::map<std::uint64_t, PendingLeaseQuery> lease_queries;
-  // Leader: read-index requests from followers, by this leader's context.
-  std::map<std::uint64_t, std::pair<raft::NodeId, std::uint64_t>> remote_reads;
   // Leader: followers a snapshot is being prepared or sent for.
   std::set<raft::NodeId> snapshots_out;
   // Follower: the snapshot arriving from the leader, chunk by chunk.

@@ -87,6 +87,7 @@ void RaftCore::reset(Term term) {
   progress_.clear();
   pending_reads_.clear();
   reads_before_commit_.clear();
+  read_round_open_ = false;
   transferee_ = 0;
   transfer_elapsed_ = 0;
   forced_campaign_ = false;
@@ -195,7 +196,7 @@ void RaftCore::tick() {
   }
   if (heartbeat_elapsed_ >= config_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
-    broadcast_heartbeat(pending_reads_.empty() ? 0 : pending_reads_.back().context);
+    broadcast_heartbeat(pending_reads_.empty() ? 0 : pending_reads_.back().round);
   }
 }
 
@@ -281,24 +282,52 @@ void RaftCore::apply_conf_change(Index index, std::vector<NodeId> voters) {
 bool RaftCore::read_index(std::uint64_t context) { return read_index_batch({context}); }
 
 bool RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
-  if (role_ != Role::leader) return false;
-  bool round = false;
-  for (auto context : contexts) {
+  if (role_ != Role::leader) {
+    if (leader_ == 0) return false;
+    // One message for the batch: its entries carry the contexts (as their
+    // indexes), as etcd-io/raft's MsgReadIndex carries its one in an entry.
+    Message m;
+    m.type = Message::Type::read_index;
+    m.to = leader_;
+    for (auto context : contexts) m.entries.push_back(Entry{0, context, EntryType::normal, {}});
+    send(std::move(m));
+    return true;
+  }
+  std::vector<ReadAsk> asks;
+  for (auto context : contexts) asks.push_back(ReadAsk{context, config_.id});
+  ask_read_points(asks);
+  return true;
+}
+
+// Leader: read points for this node's reads and its followers'. Those asked
+// before the next Ready share one heartbeat round (sent by ready()).
+void RaftCore::ask_read_points(const std::vector<ReadAsk>& asks) {
+  for (const auto& ask : asks) {
     if (term_at(commit_) != term_) {
       // Until an entry of this term commits, this leader's commit index may be
       // behind what earlier leaders committed.
-      reads_before_commit_.push_back(context);
+      reads_before_commit_.push_back(ask);
     } else if (quorum() == 1 && promotable()) {
-      read_states_.push_back(ReadState{context, commit_});
+      answer_read(ask, commit_);
     } else {
-      pending_reads_.push_back(PendingRead{context, commit_, {config_.id}});
-      round = true;
+      if (!read_round_open_) ++read_rounds_;
+      read_round_open_ = true;
+      pending_reads_.push_back(PendingRead{ask.context, ask.from, commit_, read_rounds_, {config_.id}});
     }
   }
-  // One heartbeat carrying the last context: its acks confirm every read
-  // before it too.
-  if (round) broadcast_heartbeat(pending_reads_.back().context);
-  return true;
+}
+
+void RaftCore::answer_read(const ReadAsk& ask, Index index) {
+  if (ask.from == config_.id) {
+    read_states_.push_back(ReadState{ask.context, index});
+    return;
+  }
+  Message m;
+  m.type = Message::Type::read_index_response;
+  m.to = ask.from;
+  m.context = ask.context;
+  m.index = index;
+  send(std::move(m));
 }
 
 void RaftCore::step(const Message& m) {
@@ -413,6 +442,9 @@ void RaftCore::step_follower(const Message& m) {
       // others to set their leader lease aside for it.
       if (promotable()) become_candidate(true);
       break;
+    case Message::Type::read_index_response:
+      read_states_.push_back(ReadState{m.context, m.index});
+      break;
     default:
       break;
   }
@@ -434,6 +466,12 @@ void RaftCore::step_leader(const Message& m) {
       if (pr.match < last_index()) send_append(m.from);
       if (m.context != 0) handle_read_ack(m.from, m.context);
       break;
+    case Message::Type::read_index: {
+      std::vector<ReadAsk> asks;
+      for (const auto& e : m.entries) asks.push_back(ReadAsk{e.index, m.from});
+      ask_read_points(asks);
+      break;
+    }
     default:
       break;
   }
@@ -493,6 +531,8 @@ void RaftCore::broadcast_append() {
 }
 
 void RaftCore::broadcast_heartbeat(std::uint64_t context) {
+  // Its acks confirm every read of its round and before.
+  if (context == read_rounds_) read_round_open_ = false;
   for (auto& [id, pr] : progress_) {
     Message m;
     m.type = Message::Type::heartbeat;
@@ -573,7 +613,7 @@ bool RaftCore::maybe_commit() {
   if (first_in_term) {
     auto reads = std::move(reads_before_commit_);
     reads_before_commit_.clear();
-    for (auto ctx : reads) read_index(ctx);
+    ask_read_points(reads);
   }
   return true;
 }
@@ -634,9 +674,9 @@ void RaftCore::handle_heartbeat(const Message& m) {
 
 // ---- reads -------------------------------------------------------------------
 
-void RaftCore::handle_read_ack(NodeId from, std::uint64_t context) {
+void RaftCore::handle_read_ack(NodeId from, std::uint64_t round) {
   auto it = std::find_if(pending_reads_.begin(), pending_reads_.end(),
-                         [&](const PendingRead& r) { return r.context == context; });
+                         [&](const PendingRead& r) { return r.round == round; });
   if (it == pending_reads_.end()) return;
   if (std::find(it->acks.begin(), it->acks.end(), from) == it->acks.end()) it->acks.push_back(from);
   release_confirmed_reads();
@@ -652,7 +692,7 @@ void RaftCore::release_confirmed_reads() {
   for (auto it = pending_reads_.rbegin(); it != pending_reads_.rend(); ++it) {
     if (voter_acks(it->acks) < quorum()) continue;
     const auto end = it.base();
-    for (auto r = pending_reads_.begin(); r != end; ++r) read_states_.push_back(ReadState{r->context, r->index});
+    for (auto r = pending_reads_.begin(); r != end; ++r) answer_read(ReadAsk{r->context, r->from}, r->index);
     pending_reads_.erase(pending_reads_.begin(), end);
     return;
   }
@@ -662,10 +702,11 @@ void RaftCore::release_confirmed_reads() {
 
 bool RaftCore::has_ready() const {
   return stable_ < last_index() || std::min(commit_, stable_) > applied_ || !outbox_.empty() ||
-         !read_states_.empty() || HardState{term_, vote_, commit_} != last_hard_state_;
+         !read_states_.empty() || read_round_open_ || HardState{term_, vote_, commit_} != last_hard_state_;
 }
 
 Ready RaftCore::ready() {
+  if (read_round_open_) broadcast_heartbeat(read_rounds_);
   Ready rd;
   HardState hs{term_, vote_, commit_};
   if (hs != last_hard_state_) rd.hard_state = hs;

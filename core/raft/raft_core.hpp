@@ -87,8 +87,9 @@ class RaftCore {
   // votes and acknowledgements count.
   void step(const Message& m);
   // Asks for a linearizable read point: a ReadState with this context comes
-  // out of a later Ready once a quorum confirmed this node still leads.
-  // Returns false if this node does not lead.
+  // out of a later Ready once a quorum confirmed the leader still leads. A
+  // follower asks the leader (and hears nothing if leadership changes first:
+  // its caller's deadline covers that). Returns false if no leader is known.
   bool read_index(std::uint64_t context);
   // Several read points at once, confirmed by a single heartbeat round.
   bool read_index_batch(const std::vector<std::uint64_t>& contexts);
@@ -156,10 +157,18 @@ class RaftCore {
     bool snapshot_pending = false;  // a snapshot is on its way; no appends meanwhile
     std::uint64_t snapshot_sent_tick = 0;
   };
+  // A read point waiting for a quorum to confirm this leader: its own, or a
+  // follower's (answered with a read_index_response).
   struct PendingRead {
-    std::uint64_t context = 0;
+    std::uint64_t context = 0;  // the asker's
+    NodeId from = 0;            // who asked: this node, or a follower
     Index index = 0;
+    std::uint64_t round = 0;    // the heartbeat round that confirms it
     std::vector<NodeId> acks;
+  };
+  struct ReadAsk {
+    std::uint64_t context = 0;
+    NodeId from = 0;
   };
 
   void become_follower(Term term, NodeId leader);
@@ -192,7 +201,9 @@ class RaftCore {
   void handle_append(const Message& m);
   void handle_heartbeat(const Message& m);
   void handle_append_response(const Message& m);
-  void handle_read_ack(NodeId from, std::uint64_t context);
+  void handle_read_ack(NodeId from, std::uint64_t round);
+  void ask_read_points(const std::vector<ReadAsk>& asks);
+  void answer_read(const ReadAsk& ask, Index index);
   std::size_t voter_acks(const std::vector<NodeId>& acks) const;
   void release_confirmed_reads();
   void release_reads();
@@ -218,7 +229,9 @@ class RaftCore {
   std::map<NodeId, bool> votes_;          // candidate: who answered, and how
   std::vector<Message> outbox_;
   std::vector<PendingRead> pending_reads_;  // leader: reads awaiting a quorum
-  std::vector<std::uint64_t> reads_before_commit_;  // leader: reads awaiting its first commit
+  std::vector<ReadAsk> reads_before_commit_;  // leader: reads awaiting its first commit
+  std::uint64_t read_rounds_ = 0;             // leader: heartbeat rounds for reads, numbered
+  bool read_round_open_ = false;              // leader: reads wait for round read_rounds_ to go out
   std::vector<ReadState> read_states_;
   std::uint64_t ticks_ = 0;
   // Leader: the index of the newest membership entry in its log; a new change

@@ -67,6 +67,11 @@ struct Message {
     // Leadership transfer (§3.10 of Ongaro's thesis): the leader tells a
     // caught-up follower to start an election now.
     timeout_now,
+    // ReadIndex asked through a follower (etcd-io/raft's MsgReadIndex): the
+    // leader confirms it still leads, as for its own reads, and answers with
+    // read_index_response (index = the read point). context: the follower's.
+    read_index,
+    read_index_response,
   };
   Type type = Type::append;
   NodeId from = 0, to = 0;

@@ -102,12 +102,21 @@ TEST_CASE("ReadIndex: a read point comes out only after a quorum confirmed the l
   REQUIRE(net.reads[1].size() == 1);
   CHECK(net.reads[1][0].context == 7);
   CHECK(net.reads[1][0].index == net[1].commit_index());
-  // Cut off, the leader confirms nothing, and followers refuse to serve reads.
+  // A follower's read goes to the leader, which confirms it like its own and
+  // answers with its commit index (etcd-io/raft's MsgReadIndex).
+  REQUIRE(net[2].read_index(9));
+  net.settle();
+  REQUIRE(net.reads[2].size() == 1);
+  CHECK(net.reads[2][0].context == 9);
+  CHECK(net.reads[2][0].index == net[1].commit_index());
+  // Cut off, the leader confirms nothing: neither its own read nor one asked
+  // through a follower comes out.
   net.isolated.insert(1);
   REQUIRE(net[1].read_index(8));
+  REQUIRE(net[2].read_index(10));
   net.tick_all(3);
   CHECK(net.reads[1].size() == 1);
-  CHECK_FALSE(net[2].read_index(9));
+  CHECK(net.reads[2].size() == 1);
 }
 
 TEST_CASE("a batch of proposals goes out in one append per follower, a batch of reads in one heartbeat round",
@@ -141,7 +150,16 @@ TEST_CASE("a batch of proposals goes out in one append per follower, a batch of 
   REQUIRE(net.reads[1].size() == 3);
   for (std::size_t i = 0; i < 3; ++i) CHECK(net.reads[1][i].context == 21 + i);
   CHECK(net[2].propose_batch({"x"}) == ProposeResult::not_leader);
-  CHECK_FALSE(net[2].read_index_batch({24}));
+  // A follower's batch goes to the leader in one message and is confirmed
+  // by one heartbeat round too.
+  net.wire.clear();
+  REQUIRE(net[2].read_index_batch({24, 25}));
+  net.flush();
+  REQUIRE(net.wire.size() == 1);
+  CHECK(net.wire[0].type == Message::Type::read_index);
+  net.settle();
+  REQUIRE(net.reads[2].size() == 2);
+  CHECK(net.reads[2][1].context == 25);
 }
 
 TEST_CASE("a new leader serves reads only once an entry of its term committed", "[raft][cluster][read]") {

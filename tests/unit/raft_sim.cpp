@@ -80,6 +80,7 @@ void Cluster::process_ready(Node& n) {
       network_.push_back({now_ + static_cast<std::uint64_t>(delay(rng_)), seq_++, m});
       if (coin(rng_) < faults_.duplicate) network_.push_back({now_ + static_cast<std::uint64_t>(delay(rng_)), seq_++, m});
     }
+    for (const auto& rs : rd.read_states) check_read(n, rs);
     for (const auto& e : rd.committed) {
       // State machine safety: every member applies the same entry at an index.
       if (e.index != n.applied + 1) throw std::logic_error(describe("apply in order", now_));
@@ -145,6 +146,11 @@ void Cluster::deliver() {
     if (blocked(m.from, m.to)) continue;
     Node& to = node(m.to);
     if (!to.core) continue;
+    if (to.paused_until > now_) {
+      // Waits in the network (the socket's buffer) until the node runs again.
+      network_.push_back({to.paused_until, seq_++, std::move(m)});
+      continue;
+    }
     if (m.type == Message::Type::snapshot) {
       install_snapshot(to, m);
       continue;
@@ -158,8 +164,17 @@ void Cluster::inject_faults() {
   std::uniform_real_distribution<double> coin(0, 1);
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (n.core && coin(rng_) < faults_.crash) {
+    if (n.core && n.paused_until == now_ + 1 && coin(rng_) < 0.5) {
+      // Running again next step, before it hears anything: a client's read
+      // reaches it first.
+      n.paused_until = 0;
+      ask_read(n);
+    } else if (n.core && n.paused_until <= now_ && coin(rng_) < faults_.pause) {
+      n.paused_until = now_ + 5 + rng_() % 36;
+      record(0x9a05e + id);
+    } else if (n.core && coin(rng_) < faults_.crash) {
       n.core.reset();  // loses everything not durable: only hard_state and log remain
+      n.paused_until = 0;
       record(0xdead + id);
     } else if (!n.core && coin(rng_) < faults_.restart) {
       start(n);
@@ -191,11 +206,12 @@ void Cluster::step() {
   std::uniform_real_distribution<double> coin(0, 1);
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (!n.core) continue;
+    if (!n.core || n.paused_until > now_) continue;
     n.core->tick();
     process_ready(n);
   }
   if (coin(rng_) < faults_.propose) propose("v" + std::to_string(proposals_++));
+  maybe_read();
   maybe_reconfigure();
   inject_faults();
   check_invariants();
@@ -227,7 +243,7 @@ void Cluster::maybe_reconfigure() {
   if (coin(rng_) >= faults_.reconfigure) return;
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (!n.core || n.core->role() != Role::leader) continue;
+    if (!n.core || n.paused_until > now_ || n.core->role() != Role::leader) continue;
     const auto& voters = n.core->voters();
     std::vector<NodeId> spare;
     for (NodeId x : ids_) {
@@ -250,10 +266,46 @@ void Cluster::maybe_reconfigure() {
   }
 }
 
+// A linearizable read on a random member: it asks its core for a read point
+// (a follower's core asks the leader's), which must come back at or past
+// every write a client could have heard of when it asked.
+void Cluster::maybe_read() {
+  std::uniform_real_distribution<double> coin(0, 1);
+  if (coin(rng_) >= faults_.read) return;
+  Node& n = node(ids_[rng_() % ids_.size()]);
+  if (n.core && n.paused_until <= now_) ask_read(n);
+}
+
+void Cluster::ask_read(Node& n) {
+  const auto ctx = next_read_++;
+  const bool leads = n.core->role() == Role::leader;
+  if (!n.core->read_index(ctx)) return;  // no leader known: the caller holds the read
+  reads_[ctx] = PendingRead{n.id, leads, committed_on_quorum()};
+  record(0x7ead + ctx);
+  process_ready(n);
+}
+
+void Cluster::check_read(const Node& n, const ReadState& rs) {
+  auto it = reads_.find(rs.context);
+  // A read of an earlier life of this node (it crashed since), answered late:
+  // nobody waits for it.
+  if (it == reads_.end()) return;
+  if (it->second.node != n.id) throw std::logic_error(describe("read point delivered to the member that asked", now_));
+  if (rs.index < it->second.must_reach) {
+    throw std::logic_error(describe("ReadIndex linearizability", now_) + ": read point " + std::to_string(rs.index) +
+                           " on " + std::to_string(n.id) + " below " + std::to_string(it->second.must_reach) +
+                           ", applied before the read was asked");
+  }
+  ++reads_served_;
+  if (!it->second.asked_leader) ++reads_forwarded_;
+  reads_.erase(it);
+}
+
 Index Cluster::propose(const std::string& data) {
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (n.core && n.core->role() == Role::leader && n.core->propose(data) == ProposeResult::ok) {
+    if (n.core && n.paused_until <= now_ && n.core->role() == Role::leader &&
+        n.core->propose(data) == ProposeResult::ok) {
       const Index index = n.core->last_index();
       process_ready(n);
       return index;
@@ -307,8 +359,10 @@ void Cluster::check_invariants() {
 
 void Cluster::heal_all() {
   cut_.clear();
-  faults_ = Faults{0, 0, faults_.max_delay_ticks, 0, 0, 0, 0, faults_.propose, faults_.trim, 0, faults_.spares};
+  faults_ = Faults{0, 0, faults_.max_delay_ticks, 0, 0, 0, 0, faults_.propose, faults_.trim, 0, faults_.spares,
+                   faults_.read, 0};
   for (NodeId id : ids_) {
+    node(id).paused_until = 0;
     if (!node(id).core) start(node(id));
   }
 }

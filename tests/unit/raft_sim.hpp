@@ -28,6 +28,11 @@ struct Faults {
   // (membership stays between 3 and 5 voters; removed members keep running).
   double reconfigure = 0.0;
   int spares = 0;             // members that exist but do not vote at first
+  double read = 0.2;          // per step: a client asks a random member for a read index (ReadIndex)
+  // Per up node per step: it stops (no ticks, no messages: a process paused
+  // or starved) for 5 to 40 steps. Its clock stops with it, so a leader comes
+  // back believing it still leads, and is asked for a read at once.
+  double pause = 0.002;
 };
 
 class Cluster {
@@ -53,6 +58,9 @@ class Cluster {
   std::uint64_t trace_hash() const { return trace_hash_; }
   std::uint64_t steps() const { return now_; }
   std::uint64_t snapshots_installed() const { return snapshots_; }
+  // Read points served, and those of them asked through a follower.
+  std::uint64_t reads_served() const { return reads_served_; }
+  std::uint64_t reads_served_by_followers() const { return reads_forwarded_; }
   std::string dump() const;
   const std::vector<NodeId>& ids() const { return ids_; }
 
@@ -66,6 +74,7 @@ class Cluster {
     Term snap_term = 0;
     Index applied = 0;               // volatile: re-applied from snap_index after a restart
     std::vector<NodeId> voters;      // volatile: as of `applied`
+    std::uint64_t paused_until = 0;  // a step: paused (not ticking, hearing nothing) before it
   };
   struct InFlight {
     std::uint64_t deliver_at;
@@ -81,6 +90,9 @@ class Cluster {
   void install_snapshot(Node& n, const Message& m);
   void check_invariants();
   void maybe_reconfigure();
+  void maybe_read();
+  void ask_read(Node& n);
+  void check_read(const Node& n, const ReadState& rs);
   void apply_membership(Node& n, const Entry& e);
   void record(std::uint64_t x);
   bool blocked(NodeId from, NodeId to) const;
@@ -91,6 +103,16 @@ class Cluster {
   std::mt19937_64 rng_;
   Faults faults_;
   std::uint64_t now_ = 0, seq_ = 0, proposals_ = 0, snapshots_ = 0;
+  // Reads asked and not yet served, by context: who asked, whether it led
+  // then, and the highest index any member had applied (a client may have
+  // heard of that write): the read point must not be below it.
+  struct PendingRead {
+    NodeId node = 0;
+    bool asked_leader = false;
+    Index must_reach = 0;
+  };
+  std::map<std::uint64_t, PendingRead> reads_;
+  std::uint64_t next_read_ = 1, reads_served_ = 0, reads_forwarded_ = 0;
   std::vector<InFlight> network_;
   std::vector<std::pair<NodeId, NodeId>> cut_;  // one-way links that drop everything
   struct Committed {

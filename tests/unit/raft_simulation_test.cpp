@@ -38,6 +38,8 @@ Faults faults_for(std::uint64_t seed) {
 struct RunCounts {
   std::uint64_t snapshots = 0;         // installed
   std::uint64_t membership_changes = 0;  // applied
+  std::uint64_t reads = 0;             // read points served
+  std::uint64_t follower_reads = 0;    // of them, asked through a follower
 };
 
 // A safety phase with faults, then a liveness phase after healing. Returns
@@ -68,7 +70,7 @@ RunCounts run_one(int members, std::uint64_t seed, std::uint64_t safety_steps, F
   } catch (const std::logic_error& e) {
     FAIL(e.what());
   }
-  return RunCounts{c.snapshots_installed(), c.membership_changes()};
+  return RunCounts{c.snapshots_installed(), c.membership_changes(), c.reads_served(), c.reads_served_by_followers()};
 }
 
 }  // namespace
@@ -82,13 +84,20 @@ TEST_CASE("simulation: 3 and 5 members keep Raft's safety properties under fault
     run_one(5, only, steps, faults_for(only));
     return;
   }
-  std::uint64_t snapshots = 0;
+  std::uint64_t snapshots = 0, reads = 0, follower_reads = 0;
   for (std::uint64_t seed = 1; seed <= runs; ++seed) {
-    snapshots += run_one(seed % 2 ? 3 : 5, seed, steps, faults_for(seed)).snapshots;
+    const auto counts = run_one(seed % 2 ? 3 : 5, seed, steps, faults_for(seed));
+    snapshots += counts.snapshots;
+    reads += counts.reads;
+    follower_reads += counts.follower_reads;
   }
+  INFO("snapshots installed: " << snapshots << ", read points served: " << reads << " (" << follower_reads
+                               << " through followers)");
   // Members that fell behind a trimmed log were brought up by snapshots.
   CHECK(snapshots > runs / 10);
-  INFO("snapshots installed: " << snapshots);
+  // Linearizable reads ran all along, most of them through followers.
+  CHECK(reads > runs * 100);
+  CHECK(follower_reads > reads / 2);
 }
 
 TEST_CASE("simulation: members added and removed under faults keep Raft's safety properties", "[raft][sim][membership]") {
