@@ -110,7 +110,7 @@ void RaftCore::become_pre_candidate() {
   leader_ = 0;
   reset_election_timeout();
   votes_[config_.id] = true;
-  if (votes_.size() >= quorum()) {
+  if (majority().vote_result(votes_) == VoteResult::won) {
     become_candidate();
     return;
   }
@@ -138,7 +138,7 @@ void RaftCore::become_candidate(bool forced) {
   forced_campaign_ = forced;
   vote_ = config_.id;
   votes_[config_.id] = true;
-  if (votes_.size() >= quorum()) {
+  if (majority().vote_result(votes_) == VoteResult::won) {
     become_leader();
     return;
   }
@@ -183,12 +183,13 @@ void RaftCore::tick() {
     if (config_.check_quorum) {
       // CheckQuorum: a leader that has not heard from a quorum within an
       // election timeout steps down instead of serving stale reads.
-      std::size_t active = promotable() ? 1 : 0;
-      for (auto& [id, pr] : progress_) {
-        if (pr.recent_active) ++active;
-        pr.recent_active = false;
-      }
-      if (active < quorum()) {
+      const bool heard_from_quorum = majority().reached([this](NodeId id) {
+        if (id == config_.id) return true;
+        auto it = progress_.find(id);
+        return it != progress_.end() && it->second.recent_active;
+      });
+      for (auto& [id, pr] : progress_) pr.recent_active = false;
+      if (!heard_from_quorum) {
         become_follower(term_, 0);
         return;
       }
@@ -412,16 +413,19 @@ void RaftCore::step_candidate(const Message& m) {
   }
   if (m.type != wanted || !is_voter(m.from)) return;
   votes_[m.from] = !m.reject;
-  std::size_t granted = 0, rejected = 0;
-  for (const auto& [id, yes] : votes_) (yes ? granted : rejected)++;
-  if (granted >= quorum()) {
-    if (role_ == Role::pre_candidate) {
-      become_candidate();
-    } else {
-      become_leader();
-    }
-  } else if (rejected >= quorum()) {
-    become_follower(term_, 0);
+  switch (majority().vote_result(votes_)) {
+    case VoteResult::won:
+      if (role_ == Role::pre_candidate) {
+        become_candidate();
+      } else {
+        become_leader();
+      }
+      break;
+    case VoteResult::lost:
+      become_follower(term_, 0);
+      break;
+    case VoteResult::pending:
+      break;
   }
 }
 
@@ -597,15 +601,14 @@ bool RaftCore::maybe_commit() {
   if (role_ != Role::leader) return false;
   // §5.3/§5.4.2: the highest index held by a quorum (this node counts what it
   // has made durable) commits if it belongs to this leader's term.
-  std::vector<Index> matches;
-  if (promotable()) matches.push_back(stable_);
-  for (const auto& [id, pr] : progress_) matches.push_back(pr.match);
-  if (matches.size() < quorum()) return false;
-  std::sort(matches.begin(), matches.end(), std::greater<>());
 #ifdef ACORD_MUTANT_NO_QUORUM
   const Index candidate = stable_;  // the deliberate bug of a mutant build: commit without a quorum
 #else
-  const Index candidate = matches[quorum() - 1];
+  const Index candidate = majority().committed_index([this](NodeId id) -> Index {
+    if (id == config_.id) return stable_;
+    auto it = progress_.find(id);
+    return it == progress_.end() ? 0 : it->second.match;
+  });
 #endif
   if (candidate <= commit_ || term_at(candidate) != term_) return false;
   const bool first_in_term = term_at(commit_) != term_;
@@ -682,15 +685,12 @@ void RaftCore::handle_read_ack(NodeId from, std::uint64_t round) {
   release_confirmed_reads();
 }
 
-std::size_t RaftCore::voter_acks(const std::vector<NodeId>& acks) const {
-  return static_cast<std::size_t>(std::count_if(acks.begin(), acks.end(), [&](NodeId id) { return is_voter(id); }));
-}
-
 void RaftCore::release_confirmed_reads() {
   // A quorum of the current voters confirmed leadership after a read
   // arrived, so for every read before it too.
   for (auto it = pending_reads_.rbegin(); it != pending_reads_.rend(); ++it) {
-    if (voter_acks(it->acks) < quorum()) continue;
+    const auto& acks = it->acks;
+    if (!majority().reached([&](NodeId id) { return std::find(acks.begin(), acks.end(), id) != acks.end(); })) continue;
     const auto end = it.base();
     for (auto r = pending_reads_.begin(); r != end; ++r) answer_read(ReadAsk{r->context, r->from}, r->index);
     pending_reads_.erase(pending_reads_.begin(), end);

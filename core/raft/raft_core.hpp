@@ -20,6 +20,7 @@
 
 #include <optional>
 
+#include "core/raft/quorum.hpp"
 #include "core/raft/raft_types.hpp"
 #include "core/raft/term_history.hpp"
 
@@ -177,7 +178,8 @@ class RaftCore {
   void become_leader();
   void reset(Term term);
   void reset_election_timeout();
-  std::size_t quorum() const { return config_.voters.size() / 2 + 1; }
+  Majority majority() const { return Majority(config_.voters); }
+  std::size_t quorum() const { return majority().needed(); }
   bool is_voter(NodeId id) const;
   bool log_up_to_date(Term log_term, Index index) const;
 
@@ -204,7 +206,6 @@ class RaftCore {
   void handle_read_ack(NodeId from, std::uint64_t round);
   void ask_read_points(const std::vector<ReadAsk>& asks);
   void answer_read(const ReadAsk& ask, Index index);
-  std::size_t voter_acks(const std::vector<NodeId>& acks) const;
   void release_confirmed_reads();
   void release_reads();
 

@@ -227,3 +227,27 @@ TEST_CASE("the term history follows a conflicting tail's replacement and a snaps
   CHECK_FALSE(h.term_at(99));
   CHECK(h.term_at(100) == Term{7});
 }
+
+TEST_CASE("majorities count only voters: elections, the commit index, confirmations", "[raft][quorum]") {
+  const std::vector<NodeId> five{1, 2, 3, 4, 5};
+  Majority m(five);
+  CHECK(m.needed() == 3);
+  // An election: pending until three voters agree either way; a non-voter's answer counts for nothing.
+  CHECK(m.vote_result({{1, true}, {2, true}, {9, true}}) == VoteResult::pending);
+  CHECK(m.vote_result({{1, true}, {2, true}, {3, true}}) == VoteResult::won);
+  CHECK(m.vote_result({{1, true}, {2, false}, {3, false}, {4, false}}) == VoteResult::lost);
+  // The commit index: the highest index three of the five hold.
+  const std::map<NodeId, Index> match{{1, 9}, {2, 7}, {3, 7}, {4, 3}, {5, 1}};
+  CHECK(m.committed_index([&](NodeId id) { return match.at(id); }) == 7);
+  CHECK(m.reached([](NodeId id) { return id <= 3; }));
+  CHECK_FALSE(m.reached([](NodeId id) { return id <= 2 || id == 9; }));
+  // One voter is its own majority; none makes none.
+  const std::vector<NodeId> one{4};
+  CHECK(Majority(one).committed_index([](NodeId) { return Index{5}; }) == 5);
+  const std::vector<NodeId> none;
+  CHECK(Majority(none).committed_index([](NodeId) { return Index{5}; }) == 0);
+  // Four voters need three.
+  const std::vector<NodeId> four{1, 2, 3, 4};
+  CHECK(Majority(four).committed_index([&](NodeId id) { return match.at(id); }) == 7);
+  CHECK(Majority(four).vote_result({{1, false}, {2, false}}) == VoteResult::pending);
+}
