@@ -223,15 +223,11 @@ void send_snapshot(Self* self, raft::NodeId to) {
                    cluster::to_hex(to) + " (Raft asks again)");
           return;
         }
-        const std::uint64_t total = bytes->size();
-        log_info("sending a snapshot at index " + std::to_string(index) + " (" + std::to_string(total) + " bytes) to " +
-                 cluster::to_hex(to));
-        std::uint64_t offset = 0;
-        do {
-          const auto n = std::min<std::uint64_t>(limits::snapshot_chunk_bytes, total - offset);
-          send_frame(self, to, PeerFrame::snapshot_chunk, pack(index, term, offset, total, bytes->substr(offset, n)));
-          offset += n;
-        } while (offset < total);
+        log_info("sending a snapshot at index " + std::to_string(index) + " (" + std::to_string(bytes->size()) +
+                 " bytes) to " + cluster::to_hex(to));
+        for (auto& frame : protocol::snapshot_chunk_frames(index, term, *bytes, limits::snapshot_chunk_bytes)) {
+          send_frame(self, to, PeerFrame::snapshot_chunk, std::move(frame));
+        }
       });
 }
 
@@ -251,28 +247,24 @@ void send_messages(Self* self, std::vector<raft::Message> msgs) {
 // A chunk of the leader's snapshot; the last one installs it.
 void receive_snapshot_chunk(Self* self, raft::NodeId from, const std::string& frame) {
   auto& st = self->state;
-  auto t = unpack<std::tuple<raft::Index, raft::Term, std::uint64_t, std::uint64_t, std::string>>(frame);
-  if (!t || st.incoming.installing) return;
-  auto& [index, term, offset, total, bytes] = *t;
-  auto& in = st.incoming;
-  if (offset == 0) in = RaftActorState::IncomingSnapshot{index, term, from, total, {}, false};
-  if (in.index != index || in.from != from || in.bytes.size() != offset || offset + bytes.size() > total) return;
-  in.bytes += bytes;
-  if (in.bytes.size() < in.total) return;
+  if (st.installing) return;
+  auto snap = st.incoming.add(from, frame);
+  if (!snap) return;
+  const auto index = snap->index;
+  const auto term = snap->term;
   if (index <= st.args.core->commit_index()) {
     // Already this far (a late or repeated snapshot): installing it would
     // throw away log entries this node holds. Just tell the leader.
-    st.incoming = RaftActorState::IncomingSnapshot{};
     st.args.core->restore_snapshot(index, term, from);
     process_ready(self);
     return;
   }
-  in.installing = true;
-  auto data = std::make_shared<std::string>(std::move(in.bytes));
+  st.installing = true;
+  auto data = std::make_shared<std::string>(std::move(snap->bytes));
   self->request(st.args.apply, caf::infinite, install_atom::value, index, term, SnapshotBytesPtr(data))
       .then([=](bool ok) {
         auto& st = self->state;
-        st.incoming = RaftActorState::IncomingSnapshot{};
+        st.installing = false;
         if (ok && st.args.core->restore_snapshot(index, term, from)) {
           log_info("installed a snapshot at index " + std::to_string(index) + " from " + cluster::to_hex(from));
         } else if (!ok) {

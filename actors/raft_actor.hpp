@@ -20,6 +20,7 @@
 
 #include "actors/messages.hpp"
 #include "core/raft/raft_core.hpp"
+#include "protocol/snapshot_chunks.hpp"
 
 namespace acord::actors {
 
@@ -103,15 +104,10 @@ struct RaftActorState {
   std::map<std::uint64_t, PendingLeaseQuery> lease_queries;
   // Leader: followers a snapshot is being prepared or sent for.
   std::set<raft::NodeId> snapshots_out;
-  // Follower: the snapshot arriving from the leader, chunk by chunk.
-  struct IncomingSnapshot {
-    raft::Index index = 0;
-    raft::Term term = 0;
-    raft::NodeId from = 0;
-    std::uint64_t total = 0;
-    std::string bytes;
-    bool installing = false;
-  } incoming;
+  // Follower: the snapshot arriving from the leader, chunk by chunk, and
+  // whether one is being installed (chunks meanwhile are dropped).
+  protocol::SnapshotAssembly incoming;
+  bool installing = false;
   static inline const char* name = "raft";
 };
 
