@@ -174,7 +174,7 @@ TEST_CASE("§5.2 members given the same seed still draw different election timeo
   CHECK_FALSE((timeout_of(1, 1) == timeout_of(2, 2) && timeout_of(2, 2) == timeout_of(3, 3)));
 }
 
-TEST_CASE("the terms of entries memory has dropped are still known; those never held are reported unknown",
+TEST_CASE("the terms of entries memory has dropped are still known, and those never held are reported unknown",
           "[raft][log]") {
   // A log restored from index 11 (entries before it trimmed, the 10th of term 1).
   Restored r;
