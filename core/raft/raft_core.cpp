@@ -22,7 +22,6 @@ RaftCore::RaftCore(Config config, Restored restored)
       vote_(restored.hard_state.vote),
       log_(std::move(restored.entries)),
       first_index_(restored.first_index),
-      term_before_first_(restored.term_before_first),
       commit_(restored.hard_state.commit),
       applied_(restored.applied),
       last_hard_state_(restored.hard_state),
@@ -36,22 +35,16 @@ RaftCore::RaftCore(Config config, Restored restored)
   // claim more than we hold.
   commit_ = std::min(commit_, last_index());
   applied_ = std::max(std::min(applied_, commit_), first_index_ - 1);
-  terms_.reset(first_index_ - 1, term_before_first_);
+  terms_.reset(first_index_ - 1, restored.term_before_first);
   for (const auto& e : log_) terms_.append(e.index, e.term);
   reset_election_timeout();
 }
 
-Term RaftCore::term_at(Index i) const {
-  if (i + 1 == first_index_) return term_before_first_;
-  if (i < first_index_) return terms_.term_at(i).value_or(0);
-  if (i > last_index()) return 0;
-  return log_[i - first_index_].term;
-}
+Term RaftCore::term_at(Index i) const { return known_term(i).value_or(0); }
 
 std::optional<Term> RaftCore::known_term(Index i) const {
-  if (i > last_index()) return std::nullopt;
-  if (i + 1 >= first_index_) return term_at(i);
-  return terms_.term_at(i);
+  if (i >= first_index_ && i <= last_index()) return log_[i - first_index_].term;
+  return terms_.term_at(i);  // an entry memory dropped (or the one before the log), if known
 }
 
 void RaftCore::append_own(EntryType type, std::string data) {
@@ -506,7 +499,7 @@ void RaftCore::send_append(NodeId to) {
     m.type = Message::Type::snapshot;
     m.to = to;
     m.index = first_index_ - 1;
-    m.log_term = term_before_first_;
+    m.log_term = term_at(first_index_ - 1);
     send(std::move(m));
     return;
   }
@@ -741,7 +734,6 @@ bool RaftCore::restore_snapshot(Index index, Term term, NodeId from) {
     // the same); the leader sends whatever follows.
     log_.clear();
     first_index_ = index + 1;
-    term_before_first_ = term;
     terms_.reset(index, term);
     commit_ = index;
     applied_ = index;
@@ -809,7 +801,6 @@ void RaftCore::send_timeout_now(NodeId to) {
 void RaftCore::trim(Index index) {
   index = std::min(index, applied_);
   if (index < first_index_) return;
-  term_before_first_ = term_at(index);
   log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(index - first_index_ + 1));
   first_index_ = index + 1;
 }

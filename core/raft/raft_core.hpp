@@ -215,9 +215,10 @@ class RaftCore {
   NodeId vote_ = 0;
   NodeId leader_ = 0;
   std::vector<Entry> log_;  // entries first_index_ .. last
-  TermHistory terms_;       // the terms of entries log_ has dropped too
+  // The term of every entry since the log's start (or last snapshot): those
+  // log_ dropped and the one before first_index_ too.
+  TermHistory terms_;
   Index first_index_ = 1;
-  Term term_before_first_ = 0;
   Index stable_ = 0;   // last index known durable
   Index commit_ = 0;
   Index applied_ = 0;  // last index handed out in a Ready
