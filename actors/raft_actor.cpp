@@ -115,15 +115,9 @@ void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
 }
 
 // Asks the core for a read index (a follower's core asks the leader's), with
-// the rest of the burst; held while no leader is known.
+// the rest of the burst; the flush holds it while no leader is known.
 void request_read_index(Self* self, std::uint64_t ctx) {
-  auto& st = self->state;
-  auto& core = *st.args.core;
-  if (core.role() != raft::Role::leader && core.leader() == 0) {
-    st.held_reads.push_back(ctx);
-    return;
-  }
-  st.batched_reads.push_back(ctx);
+  self->state.batched_reads.push_back(ctx);
   schedule_flush(self);
 }
 
@@ -181,6 +175,16 @@ void on_role_change(Self* self) {
     p.id = next_proposal_id(*st.args.proposal_ids);
     propose(self, p, caf::actor_cast<caf::actor>(self));
   }
+}
+
+// A leadership transfer under way: answered once this node sees `target`
+// lead (on_role_change), or at the request timeout (expire).
+caf::result<ResultPtr> answer_when_leading(Self* self, raft::NodeId target) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  st.transfers.push_back(RaftActorState::Transfer{target, rp, st.ticks + timeout_ticks(st)});
+  process_ready(self);
+  return rp;
 }
 
 // Memory holds only a tail of applied entries; the full log stays on disk until
@@ -540,10 +544,7 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         if (core.role() != raft::Role::leader) return result_of(errors::not_leader());
         if (target == st.args.self_id) return result_of(errors::ok());
         if (!core.transfer_leadership(target)) return result_of(errors::bad_leader_transferee());
-        auto rp = self->make_response_promise();
-        st.transfers.push_back(RaftActorState::Transfer{target, rp, st.ticks + timeout_ticks(st)});
-        process_ready(self);
-        return rp;
+        return answer_when_leading(self, target);
       },
       [=](handover_atom) -> caf::result<ResultPtr> {
         // The member is stopping: as etcd's does, a leader first hands over to
@@ -555,10 +556,7 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         const auto target = core.most_caught_up_voter();
         if (target == 0 || !core.transfer_leadership(target)) return result_of(errors::ok());
         log_info("stopping: handing leadership over to " + cluster::to_hex(target));
-        auto rp = self->make_response_promise();
-        st.transfers.push_back(RaftActorState::Transfer{target, rp, st.ticks + timeout_ticks(st)});
-        process_ready(self);
-        return rp;
+        return answer_when_leading(self, target);
       },
       [=](result_atom, std::uint64_t, const ResultPtr& r) {
         // The outcome of this member's publish entry.
@@ -599,9 +597,9 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         const auto retain = self->state.args.retain_entries;
         if (durable_applied <= retain) return;
         const raft::Index last_dropped = durable_applied - retain;
+        // Past where the disk log already starts (the term history's floor).
         const auto term = core.known_term(last_dropped);
-        if (!term || last_dropped <= self->state.disk_log_trimmed) return;
-        self->state.disk_log_trimmed = last_dropped;
+        if (!term || last_dropped <= core.term_floor()) return;
         auto ws = std::make_shared<storage::WriteSet>();
         ws->trim_log = storage::LogStart{last_dropped + 1, *term};
         self->request(self->state.args.storage, caf::infinite, write_atom::value, WriteSetPtr(ws)).then([](bool) {});

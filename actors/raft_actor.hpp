@@ -47,7 +47,6 @@ struct RaftActorArgs {
 struct RaftActorState {
   RaftActorArgs args;
   bool persisting = false;
-  raft::Index disk_log_trimmed = 0;  // the last entry the disk log dropped
   // The term and vote known durable: a leader may send its appends while
   // their entries are still being written (Ongaro's thesis §10.2.1), but never
   // a message carrying a term or vote that a crash could forget.

@@ -141,6 +141,8 @@ class RaftCore {
   std::optional<Term> known_term(Index i) const;
   // Terms below `index` will not be asked for again (the disk log starts there).
   void forget_terms_below(Index index) { terms_.forget_below(index); }
+  // The oldest entry whose term is known: where the disk log starts, less one.
+  Index term_floor() const { return terms_.floor(); }
   // One line about this node's state and, when it leads, each follower's
   // progress (for logs and failing tests).
   std::string describe() const;
