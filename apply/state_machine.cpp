@@ -72,6 +72,13 @@ void StateMachine::fill_header(google::protobuf::Message& response) const {
   if (h->revision() == 0) h->set_revision(store_.current_revision());
 }
 
+OutcomePtr StateMachine::answered(std::shared_ptr<google::protobuf::Message> response) const {
+  fill_header(*response);
+  auto out = std::make_shared<Outcome>();
+  out->response = std::move(response);
+  return out;
+}
+
 bool StateMachine::observe_term(raft::Term term) {
   if (term <= term_) return false;
   term_ = term;
@@ -149,16 +156,12 @@ OutcomePtr StateMachine::apply_alarm(const std::string& payload) {
   const auto member = config_.identity.member_id;
   return run<AlarmRequest, AlarmResponse>(payload, [&](const AlarmRequest& q, AlarmResponse& r) {
     // Only NOSPACE exists here; an alarm for another member or type is a no-op.
+    // The answer lists the alarm a deactivation cleared, or those raised now.
     const bool about_nospace = q.alarm() == NOSPACE || q.alarm() == NONE;
     if (q.action() == AlarmRequest::ACTIVATE && q.alarm() == NOSPACE) app.set_no_space(true);
-    if (q.action() == AlarmRequest::DEACTIVATE && about_nospace && app.no_space()) {
-      app.set_no_space(false);
-      auto* a = r.add_alarms();
-      a->set_memberid(member);
-      a->set_alarm(NOSPACE);
-      return errors::ok();
-    }
-    if (app.no_space()) {
+    const bool cleared = q.action() == AlarmRequest::DEACTIVATE && about_nospace && app.no_space();
+    if (cleared) app.set_no_space(false);
+    if (cleared || app.no_space()) {
       auto* a = r.add_alarms();
       a->set_memberid(member);
       a->set_alarm(NOSPACE);
@@ -295,10 +298,7 @@ OutcomePtr StateMachine::hash_kv(std::int64_t revision) const {
   auto resp = std::make_shared<HashKVResponse>();
   resp->set_hash(h.hash);
   resp->set_compact_revision(h.compact_revision);
-  fill_header(*resp);
-  auto out = std::make_shared<Outcome>();
-  out->response = resp;
-  return out;
+  return answered(resp);
 }
 
 OutcomePtr StateMachine::lease_keep_alive(lease::LeaseId id, lease::Millis now) {
@@ -307,10 +307,7 @@ OutcomePtr StateMachine::lease_keep_alive(lease::LeaseId id, lease::Millis now) 
   if (!leases_.renew(id, now, &ttl).ok()) ttl = 0;
   resp->set_id(id);
   resp->set_ttl(ttl);
-  fill_header(*resp);
-  auto out = std::make_shared<Outcome>();
-  out->response = resp;
-  return out;
+  return answered(resp);
 }
 
 OutcomePtr StateMachine::lease_time_to_live(lease::LeaseId id, bool with_keys, lease::Millis now) const {
@@ -325,19 +322,13 @@ OutcomePtr StateMachine::lease_time_to_live(lease::LeaseId id, bool with_keys, l
   } else {
     resp->set_ttl(-1);  // etcd: an unknown (or revoked) lease has TTL -1
   }
-  fill_header(*resp);
-  auto out = std::make_shared<Outcome>();
-  out->response = resp;
-  return out;
+  return answered(resp);
 }
 
 OutcomePtr StateMachine::lease_leases() const {
   auto resp = std::make_shared<LeaseLeasesResponse>();
   for (auto id : leases_.ids()) resp->add_leases()->set_id(id);
-  fill_header(*resp);
-  auto out = std::make_shared<Outcome>();
-  out->response = resp;
-  return out;
+  return answered(resp);
 }
 
 std::vector<lease::LeaseId> StateMachine::expired_leases(lease::Millis now) const { return leases_.expired(now); }

@@ -108,6 +108,7 @@ class StateMachine {
   OutcomePtr apply_member_change(const std::string& payload);
   OutcomePtr apply_alarm(const std::string& payload);
   void fill_header(google::protobuf::Message& response) const;
+  OutcomePtr answered(std::shared_ptr<google::protobuf::Message> response) const;  // its header filled
   void restore_leases(const std::vector<storage::LeaseRecord>& records, lease::Millis now);
   storage::ApplyState current_state() const;
 
