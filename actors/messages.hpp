@@ -14,7 +14,8 @@
 #include <vector>
 
 #include "actors/log.hpp"
-#include "apply/state_machine.hpp"
+#include "apply/history.hpp"
+#include "apply/outcome.hpp"
 #include "core/cluster/request_ids.hpp"
 #include "actors/stream.hpp"
 #include "core/kv/api_error.hpp"

@@ -222,7 +222,8 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   aa.restored = std::move(loaded.apply_state);
   aa.records = std::move(loaded.records);
   aa.values = &store;
-  const auto leases_at_start = loaded.leases;
+  std::vector<std::int64_t> lease_ids;  // for the ids this member chooses, below
+  for (const auto& l : loaded.leases) lease_ids.push_back(l.id);
   aa.leases = std::move(loaded.leases);
   aa.min_lease_ttl_s = limits::min_lease_ttl_s(c.election_timeout_ms);
   aa.election_timeout_ms = c.election_timeout_ms;
@@ -288,8 +289,6 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   node.sessions->version = c.version;
   // Lease ids this member chooses: its id's low 16 bits, then a counter
   // started from the clock (etcd's idutil) and past every lease it holds.
-  std::vector<std::int64_t> lease_ids;
-  for (const auto& l : leases_at_start) lease_ids.push_back(l.id);
   const auto clock_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());

@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "apply/history.hpp"
 #include "apply/outcome.hpp"
 #include "core/kv/kv_applier.hpp"
 #include "core/lease/lease_table.hpp"
@@ -40,14 +41,6 @@ struct Applied {
   // request waiting on it is found. Nothing for a no-op or a membership entry.
   std::optional<protocol::ProposalOrigin> proposal;
   OutcomePtr outcome;  // the proposal's result; null when it did not decode
-};
-
-// A watch that is behind replays from the history.
-struct History {
-  bool compacted = false;
-  std::int64_t compact_revision = 0;  // set when `compacted`
-  std::vector<mvcc::Event> events;
-  std::int64_t through = 0;  // the last revision the events are complete for
 };
 
 class StateMachine {
