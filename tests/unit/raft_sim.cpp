@@ -169,7 +169,7 @@ void Cluster::inject_faults() {
       // reaches it first.
       n.paused_until = 0;
       ask_read(n);
-    } else if (n.core && n.paused_until <= now_ && coin(rng_) < faults_.pause) {
+    } else if (running(n) && coin(rng_) < faults_.pause) {
       n.paused_until = now_ + 5 + rng_() % 36;
       record(0x9a05e + id);
     } else if (n.core && coin(rng_) < faults_.crash) {
@@ -206,7 +206,7 @@ void Cluster::step() {
   std::uniform_real_distribution<double> coin(0, 1);
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (!n.core || n.paused_until > now_) continue;
+    if (!running(n)) continue;
     n.core->tick();
     process_ready(n);
   }
@@ -243,7 +243,7 @@ void Cluster::maybe_reconfigure() {
   if (coin(rng_) >= faults_.reconfigure) return;
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (!n.core || n.paused_until > now_ || n.core->role() != Role::leader) continue;
+    if (!running(n) || n.core->role() != Role::leader) continue;
     const auto& voters = n.core->voters();
     std::vector<NodeId> spare;
     for (NodeId x : ids_) {
@@ -273,7 +273,7 @@ void Cluster::maybe_read() {
   std::uniform_real_distribution<double> coin(0, 1);
   if (coin(rng_) >= faults_.read) return;
   Node& n = node(ids_[rng_() % ids_.size()]);
-  if (n.core && n.paused_until <= now_) ask_read(n);
+  if (running(n)) ask_read(n);
 }
 
 void Cluster::ask_read(Node& n) {
@@ -304,8 +304,7 @@ void Cluster::check_read(const Node& n, const ReadState& rs) {
 Index Cluster::propose(const std::string& data) {
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (n.core && n.paused_until <= now_ && n.core->role() == Role::leader &&
-        n.core->propose(data) == ProposeResult::ok) {
+    if (running(n) && n.core->role() == Role::leader && n.core->propose(data) == ProposeResult::ok) {
       const Index index = n.core->last_index();
       process_ready(n);
       return index;

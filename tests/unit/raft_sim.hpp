@@ -97,6 +97,8 @@ class Cluster {
   void record(std::uint64_t x);
   bool blocked(NodeId from, NodeId to) const;
   Node& node(NodeId id);
+  // Up and not paused: it ticks, hears its messages and takes requests.
+  bool running(const Node& n) const { return n.core && n.paused_until <= now_; }
 
   std::vector<NodeId> ids_;
   std::map<NodeId, Node> nodes_;
