@@ -20,45 +20,21 @@ RaftCore::RaftCore(Config config, Restored restored)
     : config_(std::move(config)),
       term_(restored.hard_state.term),
       vote_(restored.hard_state.vote),
-      log_(std::move(restored.entries)),
-      first_index_(restored.first_index),
-      commit_(restored.hard_state.commit),
-      applied_(restored.applied),
+      log_(std::move(restored.entries), restored.first_index, restored.term_before_first, restored.hard_state.commit,
+           restored.applied),
       last_hard_state_(restored.hard_state),
       // Mixed so that no seed cancels the id out: members must not share
       // their election timeouts (§5.2).
       rng_(config_.seed ^ (config_.id * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL)) {
   std::sort(config_.voters.begin(), config_.voters.end());
   config_.voters.erase(std::unique(config_.voters.begin(), config_.voters.end()), config_.voters.end());
-  stable_ = last_index();
-  // A commit index beyond the log can only come from a damaged store; never
-  // claim more than we hold.
-  commit_ = std::min(commit_, last_index());
-  applied_ = std::max(std::min(applied_, commit_), first_index_ - 1);
-  terms_.reset(first_index_ - 1, restored.term_before_first);
-  for (const auto& e : log_) terms_.append(e.index, e.term);
   reset_election_timeout();
 }
 
-Term RaftCore::term_at(Index i) const { return known_term(i).value_or(0); }
-
-std::optional<Term> RaftCore::known_term(Index i) const {
-  if (i >= first_index_ && i <= last_index()) return log_[i - first_index_].term;
-  return terms_.term_at(i);  // an entry memory dropped (or the one before the log), if known
-}
-
-void RaftCore::append_own(EntryType type, std::string data) {
-  log_.push_back(Entry{term_, last_index() + 1, type, std::move(data)});
-  terms_.append(last_index(), term_);
-}
+void RaftCore::append_own(EntryType type, std::string data) { log_.append(term_, type, std::move(data)); }
 
 bool RaftCore::is_voter(NodeId id) const {
   return std::find(config_.voters.begin(), config_.voters.end(), id) != config_.voters.end();
-}
-
-// §5.4.1: a vote goes only to a candidate whose log is at least as up to date.
-bool RaftCore::log_up_to_date(Term log_term, Index index) const {
-  return log_term > last_term() || (log_term == last_term() && index >= last_index());
 }
 
 void RaftCore::reset_election_timeout() {
@@ -78,9 +54,7 @@ void RaftCore::reset(Term term) {
   reset_election_timeout();
   votes_.clear();
   progress_.clear();
-  pending_reads_.clear();
-  reads_before_commit_.clear();
-  read_round_open_ = false;
+  reads_.clear();
   transferee_ = 0;
   transfer_elapsed_ = 0;
   forced_campaign_ = false;
@@ -144,17 +118,11 @@ void RaftCore::become_leader() {
   leader_ = config_.id;
   vote_ = config_.id;
   for (NodeId id : config_.voters) {
-    if (id == config_.id) continue;
-    Progress pr;
-    pr.next = last_index() + 1;
-    progress_[id] = pr;
+    if (id != config_.id) progress_.emplace(id, Progress(last_index() + 1, config_.max_inflight_messages));
   }
   // Any membership entry in the log beyond the applied voters may still
   // commit: it counts as the pending change.
-  pending_conf_index_ = 0;
-  for (Index i = std::max(first_index_, config_.voters_index + 1); i <= last_index(); ++i) {
-    if (changes_membership(log_[i - first_index_].type)) pending_conf_index_ = i;
-  }
+  pending_conf_index_ = log_.last_membership_change(config_.voters_index, last_index());
   // §5.4.2: a leader commits entries of earlier terms only through an entry of
   // its own term, so it appends an empty one at once.
   append_own(EntryType::normal, {});
@@ -190,7 +158,7 @@ void RaftCore::tick() {
   }
   if (heartbeat_elapsed_ >= config_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
-    broadcast_heartbeat(pending_reads_.empty() ? 0 : pending_reads_.back().round);
+    broadcast_heartbeat(reads_.latest_round());
   }
 }
 
@@ -200,9 +168,7 @@ void RaftCore::campaign() {
   if (role_ == Role::leader || !promotable()) return;
   // Nor one that has committed a membership change it has not applied yet
   // (etcd-io/raft's rule): its quorum would be counted among the wrong voters.
-  for (Index i = std::max(first_index_, config_.voters_index + 1); i <= commit_; ++i) {
-    if (changes_membership(log_[i - first_index_].type)) return;
-  }
+  if (conf_change_unapplied()) return;
   if (config_.pre_vote) {
     become_pre_candidate();
   } else {
@@ -262,10 +228,8 @@ void RaftCore::apply_conf_change(Index index, std::vector<NodeId> voters) {
   if (transferee_ != 0 && !is_voter(transferee_)) transferee_ = 0;
   for (NodeId id : config_.voters) {
     if (id == config_.id || progress_.count(id)) continue;
-    Progress pr;
-    pr.next = last_index() + 1;
+    auto& pr = progress_.emplace(id, Progress(last_index() + 1, config_.max_inflight_messages)).first->second;
     pr.recent_active = true;  // give it an election timeout before CheckQuorum counts it
-    progress_[id] = pr;
   }
   // A smaller quorum may commit now; a new member hears from us at once.
   maybe_commit();
@@ -297,16 +261,14 @@ bool RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
 // before the next Ready share one heartbeat round (sent by ready()).
 void RaftCore::ask_read_points(const std::vector<ReadAsk>& asks) {
   for (const auto& ask : asks) {
-    if (term_at(commit_) != term_) {
+    if (term_at(commit_index()) != term_) {
       // Until an entry of this term commits, this leader's commit index may be
       // behind what earlier leaders committed.
-      reads_before_commit_.push_back(ask);
+      reads_.wait_for_commit(ask);
     } else if (quorum() == 1 && promotable()) {
-      answer_read(ask, commit_);
+      answer_read(ask, commit_index());
     } else {
-      if (!read_round_open_) ++read_rounds_;
-      read_round_open_ = true;
-      pending_reads_.push_back(PendingRead{ask.context, ask.from, commit_, read_rounds_, {config_.id}});
+      reads_.add(ask, commit_index(), config_.id);
     }
   }
 }
@@ -377,7 +339,7 @@ void RaftCore::handle_vote_request(const Message& m) {
   Message r;
   r.type = pre ? Message::Type::pre_vote_response : Message::Type::vote_response;
   r.to = m.from;
-  if (can_vote && log_up_to_date(m.log_term, m.index)) {
+  if (can_vote && log_.up_to_date(m.log_term, m.index)) {
     r.term = m.term;
     if (!pre) {
       vote_ = m.from;
@@ -459,9 +421,12 @@ void RaftCore::step_leader(const Message& m) {
     case Message::Type::heartbeat_response:
       pr.recent_active = true;
       pr.probe_sent = false;
-      if (pr.replicating && pr.inflight.size() >= config_.max_inflight_messages) pr.inflight.pop_front();
+      if (pr.state == Progress::State::replicate && pr.inflight.full()) pr.inflight.free_first_one();
       if (pr.match < last_index()) send_append(m.from);
-      if (m.context != 0) handle_read_ack(m.from, m.context);
+      if (m.context != 0) {
+        reads_.ack(m.from, m.context);
+        release_confirmed_reads();
+      }
       break;
     case Message::Type::read_index: {
       std::vector<ReadAsk> asks;
@@ -483,43 +448,32 @@ void RaftCore::send(Message m) {
 }
 
 void RaftCore::send_append(NodeId to) {
-  Progress& pr = progress_[to];
-  if (!pr.replicating && pr.probe_sent) return;  // probing: one append at a time
-  if (pr.replicating && pr.inflight.size() >= config_.max_inflight_messages) return;
-  const Index prev = pr.next - 1;
-  if (prev + 1 < first_index_) {
-    // The entries it needs are trimmed: it needs a snapshot. One at a time;
-    // a lost one is tried again after an election timeout.
-    if (pr.snapshot_pending && ticks_ < pr.snapshot_sent_tick + static_cast<std::uint64_t>(config_.election_ticks)) {
-      return;
-    }
-    pr.snapshot_pending = true;
-    pr.snapshot_sent_tick = ticks_;
+  Progress& pr = progress_.at(to);
+  if (pr.state == Progress::State::snapshot) {
+    // One snapshot at a time; a lost one is tried again after an election timeout.
+    if (!pr.snapshot_due(ticks_, static_cast<std::uint64_t>(config_.election_ticks))) return;
+    pr.become_probe();
+  }
+  if (pr.paused()) return;
+  if (pr.next < first_index()) {
+    // The entries it needs are trimmed: it needs a snapshot.
+    pr.become_snapshot(ticks_);
     Message m;
     m.type = Message::Type::snapshot;
     m.to = to;
-    m.index = first_index_ - 1;
-    m.log_term = term_at(first_index_ - 1);
+    m.index = first_index() - 1;
+    m.log_term = term_at(first_index() - 1);
     send(std::move(m));
     return;
   }
   Message m;
   m.type = Message::Type::append;
   m.to = to;
-  m.index = prev;
-  m.log_term = term_at(prev);
-  m.commit = commit_;
-  for (Index i = pr.next; i <= last_index() && m.entries.size() < config_.max_entries_per_message; ++i) {
-    m.entries.push_back(log_[i - first_index_]);
-  }
-  if (pr.replicating) {
-    if (!m.entries.empty()) {
-      pr.next = m.entries.back().index + 1;
-      pr.inflight.push_back(pr.next - 1);
-    }
-  } else {
-    pr.probe_sent = true;
-  }
+  m.index = pr.next - 1;
+  m.log_term = term_at(m.index);
+  m.commit = commit_index();
+  m.entries = log_.slice(pr.next, config_.max_entries_per_message);
+  pr.sent_append(m.entries.empty() ? m.index : m.entries.back().index, !m.entries.empty());
   send(std::move(m));
 }
 
@@ -529,56 +483,40 @@ void RaftCore::broadcast_append() {
 
 void RaftCore::broadcast_heartbeat(std::uint64_t context) {
   // Its acks confirm every read of its round and before.
-  if (context == read_rounds_) read_round_open_ = false;
+  reads_.round_sent(context);
   for (auto& [id, pr] : progress_) {
     Message m;
     m.type = Message::Type::heartbeat;
     m.to = id;
     // Never tell a follower to commit past what it is known to hold.
-    m.commit = std::min(pr.match, commit_);
+    m.commit = std::min(pr.match, commit_index());
     m.context = context;
     send(std::move(m));
   }
 }
 
 void RaftCore::handle_append_response(const Message& m) {
-  Progress& pr = progress_[m.from];
+  Progress& pr = progress_.at(m.from);
   if (m.reject) {
-    bool stale = false;
-    if (pr.replicating) {
-      stale = m.index <= pr.match;
-      if (!stale) pr.next = pr.match + 1;
-    } else {
-      stale = pr.next - 1 != m.index;
-      // Back up, but never below what the follower is known to hold.
-      if (!stale) pr.next = std::max<Index>(pr.match + 1, std::min(m.index, m.reject_hint + 1));
-    }
-    if (stale) return;
-    pr.replicating = false;
-    pr.probe_sent = false;
-    pr.inflight.clear();
+    if (!pr.maybe_decrease_to(m.index, m.reject_hint)) return;  // stale
+    // A snapshot on its way stays so; otherwise probe from the new next.
+    if (pr.state != Progress::State::snapshot) pr.become_probe();
     send_append(m.from);
     return;
   }
-  if (m.index <= pr.match) {
+  if (!pr.maybe_update(m.index)) {
     // Old news (a duplicate, or a follower reporting its commit index): it
     // still says the follower holds everything up to m.index.
-    pr.next = std::max(pr.next, m.index + 1);
-    if (!pr.replicating) {
+    if (pr.state != Progress::State::replicate) {
       pr.probe_sent = false;
       send_append(m.from);
     }
     return;
   }
-  pr.match = m.index;
-  pr.next = std::max(pr.next, m.index + 1);
-  pr.snapshot_pending = false;
-  while (!pr.inflight.empty() && pr.inflight.front() <= m.index) pr.inflight.pop_front();
-  if (!pr.replicating) {
-    pr.replicating = true;
-    pr.probe_sent = false;
-    pr.inflight.clear();
-    pr.next = pr.match + 1;
+  if (pr.state == Progress::State::replicate) {
+    pr.inflight.free_to(m.index);
+  } else {
+    pr.become_replicate();
   }
   if (maybe_commit()) broadcast_append();
   if (transferee_ == m.from && pr.match == last_index()) send_timeout_now(m.from);
@@ -595,59 +533,34 @@ bool RaftCore::maybe_commit() {
   // §5.3/§5.4.2: the highest index held by a quorum (this node counts what it
   // has made durable) commits if it belongs to this leader's term.
 #ifdef ACORD_MUTANT_NO_QUORUM
-  const Index candidate = stable_;  // the deliberate bug of a mutant build: commit without a quorum
+  const Index candidate = stable_index();  // the deliberate bug of a mutant build: commit without a quorum
 #else
   const Index candidate = majority().committed_index([this](NodeId id) -> Index {
-    if (id == config_.id) return stable_;
+    if (id == config_.id) return stable_index();
     auto it = progress_.find(id);
     return it == progress_.end() ? 0 : it->second.match;
   });
 #endif
-  if (candidate <= commit_ || term_at(candidate) != term_) return false;
-  const bool first_in_term = term_at(commit_) != term_;
-  commit_ = candidate;
-  if (first_in_term) {
-    auto reads = std::move(reads_before_commit_);
-    reads_before_commit_.clear();
-    ask_read_points(reads);
-  }
+  if (candidate <= commit_index() || term_at(candidate) != term_) return false;
+  const bool first_in_term = term_at(commit_index()) != term_;
+  log_.commit_to(candidate);
+  if (first_in_term) ask_read_points(reads_.take_waiting_for_commit());
   return true;
-}
-
-void RaftCore::commit_to(Index index) {
-  index = std::min(index, last_index());
-  if (index > commit_) commit_ = index;
-}
-
-void RaftCore::append_entries(const std::vector<Entry>& entries) {
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const Entry& e = entries[i];
-    if (e.index <= last_index() && term_at(e.index) == e.term) continue;  // already held
-    if (e.index <= last_index()) {
-      // §5.3: a conflicting entry and everything after it go.
-      assert(e.index > commit_ && "a committed entry can never be replaced");
-      log_.resize(e.index - first_index_);
-      stable_ = std::min(stable_, e.index - 1);
-    }
-    log_.insert(log_.end(), entries.begin() + static_cast<std::ptrdiff_t>(i), entries.end());
-    for (; i < entries.size(); ++i) terms_.append(entries[i].index, entries[i].term);
-    return;
-  }
 }
 
 void RaftCore::handle_append(const Message& m) {
   Message r;
   r.type = Message::Type::append_response;
   r.to = m.from;
-  if (m.index < commit_) {
-    r.index = commit_;  // already committed here: report how far
+  if (m.index < commit_index()) {
+    r.index = commit_index();  // already committed here: report how far
     send(std::move(r));
     return;
   }
-  if (m.index <= last_index() && term_at(m.index) == m.log_term) {
-    append_entries(m.entries);
+  if (log_.matches(m.index, m.log_term)) {
+    log_.merge(m.entries);
     const Index last_new = m.index + m.entries.size();
-    commit_to(std::min(m.commit, last_new));
+    log_.commit_to(std::min(m.commit, last_new));
     r.index = last_new;
   } else {
     // §5.3: the logs differ at m.index; the leader backs up (to our last
@@ -660,7 +573,7 @@ void RaftCore::handle_append(const Message& m) {
 }
 
 void RaftCore::handle_heartbeat(const Message& m) {
-  commit_to(m.commit);
+  log_.commit_to(m.commit);
   Message r;
   r.type = Message::Type::heartbeat_response;
   r.to = m.from;
@@ -670,42 +583,28 @@ void RaftCore::handle_heartbeat(const Message& m) {
 
 // ---- reads -------------------------------------------------------------------
 
-void RaftCore::handle_read_ack(NodeId from, std::uint64_t round) {
-  auto it = std::find_if(pending_reads_.begin(), pending_reads_.end(),
-                         [&](const PendingRead& r) { return r.round == round; });
-  if (it == pending_reads_.end()) return;
-  if (std::find(it->acks.begin(), it->acks.end(), from) == it->acks.end()) it->acks.push_back(from);
-  release_confirmed_reads();
+void RaftCore::release_confirmed_reads() {
+  for (const auto& point : reads_.take_confirmed(majority())) answer_read(point.ask, point.index);
 }
 
-void RaftCore::release_confirmed_reads() {
-  // A quorum of the current voters confirmed leadership after a read
-  // arrived, so for every read before it too.
-  for (auto it = pending_reads_.rbegin(); it != pending_reads_.rend(); ++it) {
-    const auto& acks = it->acks;
-    if (!majority().reached([&](NodeId id) { return std::find(acks.begin(), acks.end(), id) != acks.end(); })) continue;
-    const auto end = it.base();
-    for (auto r = pending_reads_.begin(); r != end; ++r) answer_read(ReadAsk{r->context, r->from}, r->index);
-    pending_reads_.erase(pending_reads_.begin(), end);
-    return;
-  }
+bool RaftCore::conf_change_unapplied() const {
+  return log_.last_membership_change(config_.voters_index, commit_index()) != 0;
 }
 
 // ---- Ready -------------------------------------------------------------------
 
 bool RaftCore::has_ready() const {
-  return stable_ < last_index() || std::min(commit_, stable_) > applied_ || !outbox_.empty() ||
-         !read_states_.empty() || read_round_open_ || HardState{term_, vote_, commit_} != last_hard_state_;
+  return log_.has_unstable() || log_.has_to_apply() || !outbox_.empty() || !read_states_.empty() ||
+         reads_.round_open() || HardState{term_, vote_, commit_index()} != last_hard_state_;
 }
 
 Ready RaftCore::ready() {
-  if (read_round_open_) broadcast_heartbeat(read_rounds_);
+  if (reads_.round_open()) broadcast_heartbeat(reads_.open_round());
   Ready rd;
-  HardState hs{term_, vote_, commit_};
+  HardState hs{term_, vote_, commit_index()};
   if (hs != last_hard_state_) rd.hard_state = hs;
-  for (Index i = stable_ + 1; i <= last_index(); ++i) rd.entries.push_back(log_[i - first_index_]);
-  // Only entries already durable here are handed out to apply.
-  for (Index i = applied_ + 1; i <= std::min(commit_, stable_); ++i) rd.committed.push_back(log_[i - first_index_]);
+  rd.entries = log_.unstable_entries();
+  rd.committed = log_.entries_to_apply();  // only entries already durable here
   rd.messages = std::move(outbox_);
   outbox_.clear();
   rd.read_states = std::move(read_states_);
@@ -715,36 +614,24 @@ Ready RaftCore::ready() {
 
 void RaftCore::advance(const Ready& rd) {
   if (rd.hard_state) last_hard_state_ = *rd.hard_state;
-  // Entries count as durable only if the log still holds them (a conflict
-  // may have replaced them while they were being written).
   for (auto it = rd.entries.rbegin(); it != rd.entries.rend(); ++it) {
-    if (term_at(it->index) == it->term) {
-      stable_ = std::max(stable_, it->index);
-      break;
-    }
+    if (log_.stable_to(it->index, it->term)) break;
   }
-  if (!rd.committed.empty()) applied_ = std::max(applied_, rd.committed.back().index);
+  if (!rd.committed.empty()) log_.applied_to(rd.committed.back().index);
   if (maybe_commit()) broadcast_append();
 }
 
 bool RaftCore::restore_snapshot(Index index, Term term, NodeId from) {
-  const bool installed = index > commit_;
-  if (installed) {
-    // The log starts afresh after the snapshot (the node's durable log does
-    // the same); the leader sends whatever follows.
-    log_.clear();
-    first_index_ = index + 1;
-    terms_.reset(index, term);
-    commit_ = index;
-    applied_ = index;
-    stable_ = index;
-  }
+  const bool installed = index > commit_index();
+  // The log starts afresh after the snapshot (the node's durable log does
+  // the same); the leader sends whatever follows.
+  if (installed) log_.restore(index, term);
   // Either way the leader learns how far this log is committed, and resumes
   // with appends from there.
   Message r;
   r.type = Message::Type::append_response;
   r.to = from;
-  r.index = commit_;
+  r.index = commit_index();
   send(std::move(r));
   return installed;
 }
@@ -753,16 +640,12 @@ std::string RaftCore::describe() const {
   static const char* roles[] = {"follower", "pre-candidate", "candidate", "leader"};
   std::string s = "id=" + std::to_string(config_.id) + " " + roles[static_cast<int>(role_)] +
                   " term=" + std::to_string(term_) + " leader=" + std::to_string(leader_) +
-                  " log=" + std::to_string(first_index_) + ".." + std::to_string(last_index()) +
-                  " stable=" + std::to_string(stable_) + " commit=" + std::to_string(commit_) +
-                  " applied=" + std::to_string(applied_) + " voters=";
+                  " log=" + std::to_string(first_index()) + ".." + std::to_string(last_index()) +
+                  " stable=" + std::to_string(stable_index()) + " commit=" + std::to_string(commit_index()) +
+                  " applied=" + std::to_string(applied_index()) + " voters=";
   for (auto v : config_.voters) s += std::to_string(v) + ",";
   s += "@" + std::to_string(config_.voters_index);
-  for (const auto& [id, pr] : progress_) {
-    s += " [" + std::to_string(id) + ": match=" + std::to_string(pr.match) + " next=" + std::to_string(pr.next) +
-         (pr.replicating ? " replicate" : " probe") + (pr.probe_sent ? " sent" : "") +
-         " inflight=" + std::to_string(pr.inflight.size()) + (pr.snapshot_pending ? " snapshot" : "") + "]";
-  }
+  for (const auto& [id, pr] : progress_) s += " [" + std::to_string(id) + ": " + pr.describe() + "]";
   return s;
 }
 
@@ -770,7 +653,7 @@ bool RaftCore::transfer_leadership(NodeId to) {
   if (role_ != Role::leader || to == config_.id || !progress_.count(to)) return false;
   transferee_ = to;
   transfer_elapsed_ = 0;
-  if (progress_[to].match == last_index()) {
+  if (progress_.at(to).match == last_index()) {
     send_timeout_now(to);
   } else {
     send_append(to);
@@ -798,11 +681,6 @@ void RaftCore::send_timeout_now(NodeId to) {
   send(std::move(m));
 }
 
-void RaftCore::trim(Index index) {
-  index = std::min(index, applied_);
-  if (index < first_index_) return;
-  log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(index - first_index_ + 1));
-  first_index_ = index + 1;
-}
+void RaftCore::trim(Index index) { log_.trim(index); }
 
 }  // namespace acord::raft

@@ -14,15 +14,16 @@
 // a change takes effect when the application applies its entry and calls
 // apply_conf_change, and a leader has at most one change that is not applied.
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <vector>
 
 #include <optional>
 
+#include "core/raft/progress.hpp"
 #include "core/raft/quorum.hpp"
+#include "core/raft/raft_log.hpp"
 #include "core/raft/raft_types.hpp"
-#include "core/raft/term_history.hpp"
+#include "core/raft/read_queue.hpp"
 
 namespace acord::raft {
 
@@ -128,52 +129,28 @@ class RaftCore {
   NodeId vote() const { return vote_; }
   // Votes needed to win an election or commit an entry.
   std::size_t quorum_size() const { return quorum(); }
-  Index last_index() const { return first_index_ + log_.size() - 1; }
-  Term last_term() const { return term_at(last_index()); }
-  Index first_index() const { return first_index_; }
-  Index commit_index() const { return commit_; }
-  Index applied_index() const { return applied_; }
-  Index stable_index() const { return stable_; }
+  Index last_index() const { return log_.last_index(); }
+  Term last_term() const { return log_.last_term(); }
+  Index first_index() const { return log_.first_index(); }
+  Index commit_index() const { return log_.committed(); }
+  Index applied_index() const { return log_.applied(); }
+  Index stable_index() const { return log_.stable(); }
   // The term of entry `i`; 0 past the last entry or below what this node's
   // log ever held since it started (or installed a snapshot).
-  Term term_at(Index i) const;
+  Term term_at(Index i) const { return log_.term_or_zero(i); }
   // The same, with nothing for an index whose term is not known (compacted).
-  std::optional<Term> known_term(Index i) const;
+  std::optional<Term> known_term(Index i) const { return log_.term(i); }
   // Terms below `index` will not be asked for again (the disk log starts there).
-  void forget_terms_below(Index index) { terms_.forget_below(index); }
+  void forget_terms_below(Index index) { log_.forget_terms_below(index); }
   // The oldest entry whose term is known: where the disk log starts, less one.
-  Index term_floor() const { return terms_.floor(); }
+  Index term_floor() const { return log_.term_floor(); }
   // One line about this node's state and, when it leads, each follower's
   // progress (for logs and failing tests).
   std::string describe() const;
   // Entries first_index()..last_index() held in memory.
-  const std::vector<Entry>& entries() const { return log_; }
+  const std::vector<Entry>& entries() const { return log_.entries(); }
 
  private:
-  struct Progress {
-    Index match = 0;
-    Index next = 1;
-    bool replicating = false;  // false: probing, one append at a time
-    bool probe_sent = false;
-    std::deque<Index> inflight;  // last index of each append in flight
-    bool recent_active = false;
-    bool snapshot_pending = false;  // a snapshot is on its way; no appends meanwhile
-    std::uint64_t snapshot_sent_tick = 0;
-  };
-  // A read point waiting for a quorum to confirm this leader: its own, or a
-  // follower's (answered with a read_index_response).
-  struct PendingRead {
-    std::uint64_t context = 0;  // the asker's
-    NodeId from = 0;            // who asked: this node, or a follower
-    Index index = 0;
-    std::uint64_t round = 0;    // the heartbeat round that confirms it
-    std::vector<NodeId> acks;
-  };
-  struct ReadAsk {
-    std::uint64_t context = 0;
-    NodeId from = 0;
-  };
-
   void become_follower(Term term, NodeId leader);
   void become_pre_candidate();
   void become_candidate(bool forced = false);
@@ -183,7 +160,6 @@ class RaftCore {
   Majority majority() const { return Majority(config_.voters); }
   std::size_t quorum() const { return majority().needed(); }
   bool is_voter(NodeId id) const;
-  bool log_up_to_date(Term log_term, Index index) const;
 
   void send(Message m);
   void send_timeout_now(NodeId to);
@@ -194,8 +170,6 @@ class RaftCore {
   void broadcast_append();
   void broadcast_heartbeat(std::uint64_t context);
   bool maybe_commit();
-  void commit_to(Index index);
-  void append_entries(const std::vector<Entry>& entries);
   void append_own(EntryType type, std::string data);  // a leader's new entry, at its term
 
   void step_leader(const Message& m);
@@ -205,25 +179,19 @@ class RaftCore {
   void handle_append(const Message& m);
   void handle_heartbeat(const Message& m);
   void handle_append_response(const Message& m);
-  void handle_read_ack(NodeId from, std::uint64_t round);
   void ask_read_points(const std::vector<ReadAsk>& asks);
   void answer_read(const ReadAsk& ask, Index index);
   void release_confirmed_reads();
-  void release_reads();
+  // A membership entry committed here and not yet applied (the application
+  // has not handed over the voters it makes).
+  bool conf_change_unapplied() const;
 
   Config config_;
   Role role_ = Role::follower;
   Term term_ = 0;
   NodeId vote_ = 0;
   NodeId leader_ = 0;
-  std::vector<Entry> log_;  // entries first_index_ .. last
-  // The term of every entry since the log's start (or last snapshot): those
-  // log_ dropped and the one before first_index_ too.
-  TermHistory terms_;
-  Index first_index_ = 1;
-  Index stable_ = 0;   // last index known durable
-  Index commit_ = 0;
-  Index applied_ = 0;  // last index handed out in a Ready
+  RaftLog log_;
   HardState last_hard_state_;
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
@@ -232,10 +200,7 @@ class RaftCore {
   std::map<NodeId, Progress> progress_;   // leader: every voter but this node
   std::map<NodeId, bool> votes_;          // candidate: who answered, and how
   std::vector<Message> outbox_;
-  std::vector<PendingRead> pending_reads_;  // leader: reads awaiting a quorum
-  std::vector<ReadAsk> reads_before_commit_;  // leader: reads awaiting its first commit
-  std::uint64_t read_rounds_ = 0;             // leader: heartbeat rounds for reads, numbered
-  bool read_round_open_ = false;              // leader: reads wait for round read_rounds_ to go out
+  ReadQueue reads_;                       // leader: read points awaiting a quorum
   std::vector<ReadState> read_states_;
   std::uint64_t ticks_ = 0;
   // Leader: the index of the newest membership entry in its log; a new change
