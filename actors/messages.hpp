@@ -93,8 +93,8 @@ using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
 // What a frame between members carries.
 enum class PeerFrame : std::uint8_t {
   raft = 1,           // a raft::Message (protocol/raft_wire)
-  proposals = 2,      // a follower's proposals for the leader: msgpack [[protocol/proposal bytes, ...]]
-  // 3 and 4 carried ReadIndex requests and answers; raft messages do now.
+  // 2 carried a follower's proposals for the leader, and 3 and 4 ReadIndex
+  // requests and answers; raft messages do now.
   snapshot_chunk = 5, // part of a snapshot: msgpack [index, term, offset, total size, bytes]
   lease_request = 6,  // a follower asks the leader about a lease: msgpack [context, LeaseQuery, lease id, with keys]
   lease_response = 7, // the leader's answer: msgpack [context, status code, message, response bytes]

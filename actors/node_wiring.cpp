@@ -210,6 +210,11 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   auto known_members = std::make_shared<protocol::Membership>(applied.membership);
   rc.election_ticks = std::max(1, c.election_timeout_ms / std::max(1, c.heartbeat_interval_ms));
   rc.heartbeat_ticks = 1;
+  // Proposals and reads made without a leader wait in the core as long as
+  // their requests do, and no more of them than sessions may have pending.
+  rc.max_waiting_entries = limits::pending_proposals_max;
+  rc.epoch = loaded.start_epoch;
+  rc.max_wait_ticks = static_cast<std::uint64_t>(limits::request_timeout_ms / std::max(1, c.heartbeat_interval_ms));
   // Each start draws a fresh seed: members (and restarts) must not share
   // election timeouts, or their elections split again and again.
   rc.seed = std::random_device{}() ^ (static_cast<std::uint64_t>(std::random_device{}()) << 32);

@@ -40,6 +40,19 @@ void schedule_flush(Self* self) {
   self->send(self, flush_atom::value);
 }
 
+// What the core did with proposals: said once when they wait for a leader,
+// and each time some are refused (their sessions hear "request timed out").
+void note(Self* self, raft::ProposeResult how, std::size_t count) {
+  auto& st = self->state;
+  if (how == raft::ProposeResult::held && !st.said_waiting) {
+    st.said_waiting = true;
+    log_warn("no leader: writes wait until one is elected, or until their deadline");
+  } else if (how == raft::ProposeResult::dropped) {
+    log_warn(std::to_string(count) + " proposals refused: " + std::to_string(st.args.core->waiting_entries()) +
+             " wait for a leader already");
+  }
+}
+
 // The burst's proposals and reads go to the core together.
 void flush(Self* self) {
   auto& st = self->state;
@@ -47,37 +60,13 @@ void flush(Self* self) {
   st.flush_scheduled = false;
   auto entries = std::move(st.batched_entries);
   auto reads = std::move(st.batched_reads);
-  auto forwards = std::move(st.batched_forwards);
   st.batched_entries.clear();
   st.batched_reads.clear();
-  st.batched_forwards.clear();
-  if (!forwards.empty()) {
-    if (core.role() == raft::Role::leader) {
-      entries.insert(entries.end(), forwards.begin(), forwards.end());  // this member leads now
-    } else if (core.leader() != 0) {
-      send_frame(self, core.leader(), PeerFrame::proposals, pack(forwards));
-    } else {
-      for (const auto& bytes : forwards) {
-        if (auto p = protocol::decode_proposal(bytes)) st.held_proposals.push_back(*p);
-      }
-    }
+  if (!entries.empty()) {
+    const auto count = entries.size();
+    note(self, core.propose_batch(std::move(entries)), count);
   }
-  // Membership changes go one at a time: the next waits in the queue until
-  // the last one is applied.
-  while (core.role() == raft::Role::leader && !st.queued_conf_changes.empty() &&
-         core.propose_conf_change(st.queued_conf_changes.front()) == raft::ProposeResult::ok) {
-    st.queued_conf_changes.pop_front();
-  }
-  if (!entries.empty() && core.propose_batch(entries) != raft::ProposeResult::ok) {
-    // Refused while leadership is handed over or lost: each waits for the
-    // (new) leader like any proposal made without one.
-    for (const auto& bytes : entries) {
-      if (auto p = protocol::decode_proposal(bytes)) st.held_proposals.push_back(*p);
-    }
-  }
-  if (!reads.empty() && !core.read_index_batch(reads)) {
-    st.held_reads.insert(st.held_reads.end(), reads.begin(), reads.end());
-  }
+  if (!reads.empty()) core.read_index_batch(reads);
 }
 
 void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) {
@@ -86,36 +75,23 @@ void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) 
   }
 }
 
-// Proposes on this node if it leads, or forwards to the leader. The entry's
-// result reaches `reply_to` when this node applies it (the waiter is keyed by
-// the proposal's id, which this member chose).
+// Hands a proposal to the core (which appends, forwards or holds it); normal
+// ones go with the rest of the burst. The entry's result reaches `reply_to`
+// when this node applies it (the waiter is keyed by the proposal's id, which
+// this member chose), or "request timed out" at its deadline, set here once.
 void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
   auto& st = self->state;
-  auto& core = *st.args.core;
-  // The deadline is set once, when the request arrives: a proposal held for
-  // a leader and proposed again keeps it (a write waits no longer than the
-  // request timeout, however often it is re-proposed).
   if (reply_to) st.waiting.try_emplace(p.id, RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks(st)});
-  if (core.role() != raft::Role::leader && core.leader() == 0) {
-    if (st.held_proposals.empty()) log_warn("no leader: writes wait until one is elected, or until their deadline");
-    st.held_proposals.push_back(p);  // until a leader is known, or the waiter's deadline
+  if (protocol::changes_membership(p.kind)) {
+    note(self, st.args.core->propose_conf_change(protocol::encode(p)), 1);
     return;
   }
-  if (core.role() == raft::Role::leader) {
-    if (protocol::changes_membership(p.kind)) {
-      st.queued_conf_changes.push_back(protocol::encode(p));
-    } else {
-      st.batched_entries.push_back(protocol::encode(p));
-    }
-    schedule_flush(self);
-  } else {
-    st.batched_forwards.push_back(protocol::encode(p));
-    schedule_flush(self);
-  }
+  st.batched_entries.push_back(protocol::encode(p));
+  schedule_flush(self);
 }
 
-// Asks the core for a read index (a follower's core asks the leader's), with
-// the rest of the burst; the flush holds it while no leader is known.
+// Asks the core for a read index (a follower's core asks the leader's; without
+// a leader it waits in the core for one), with the rest of the burst.
 void request_read_index(Self* self, std::uint64_t ctx) {
   self->state.batched_reads.push_back(ctx);
   schedule_flush(self);
@@ -131,30 +107,8 @@ void on_role_change(Self* self) {
       ++it;
     }
   }
-  if (st.args.core->leader() != 0 && (!st.held_proposals.empty() || !st.held_reads.empty())) {
-    // A leader is known again: what waited for one goes ahead (proposals whose
-    // sessions gave up are dropped).
-    auto proposals = std::move(st.held_proposals);
-    auto reads = std::move(st.held_reads);
-    st.held_proposals.clear();
-    st.held_reads.clear();
-    for (const auto& p : proposals) {
-      if (st.waiting.count(p.id)) propose(self, p, st.waiting[p.id].reply);
-    }
-    for (auto ctx : reads) {
-      if (st.reads.count(ctx)) request_read_index(self, ctx);
-    }
-  }
+  if (st.args.core->leader() != 0) st.said_waiting = false;
   const bool leader = st.args.core->role() == raft::Role::leader;
-  if (!leader && !st.queued_conf_changes.empty()) {
-    // Only a leader orders membership changes: this member's own wait for
-    // the next leader; a follower's were forwarded, and its client retries.
-    for (const auto& bytes : st.queued_conf_changes) {
-      auto p = protocol::decode_proposal(bytes);
-      if (p && p->origin == st.args.self_id) st.held_proposals.push_back(*p);
-    }
-    st.queued_conf_changes.clear();
-  }
   if (leader != st.was_leader) {
     // The apply actor keeps lease expiry only while this member leads.
     self->send(st.args.apply, leader_atom::value, leader);
@@ -392,8 +346,6 @@ void answer_everyone_stopped(RaftActorState& st) {
   st.lease_queries.clear();
   for (auto& t : st.transfers) t.promise.deliver(result_of(errors::stopped()));
   st.transfers.clear();
-  st.held_proposals.clear();
-  st.held_reads.clear();
 }
 
 }  // namespace
@@ -452,22 +404,6 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         auto& st = self->state;
         auto& core = *st.args.core;
         switch (static_cast<PeerFrame>(kind)) {
-          case PeerFrame::proposals:
-            // A follower's client write: only a leader takes it; otherwise the
-            // follower's session times out and the client retries.
-            if (auto t = unpack<std::tuple<std::vector<std::string>>>(bytes); t && core.role() == raft::Role::leader) {
-              for (auto& proposal : std::get<0>(*t)) {
-                auto p = protocol::decode_proposal(proposal);
-                if (!p) continue;
-                if (protocol::changes_membership(p->kind)) {
-                  st.queued_conf_changes.push_back(std::move(proposal));
-                } else {
-                  st.batched_entries.push_back(std::move(proposal));
-                }
-              }
-              schedule_flush(self);
-            }
-            break;
           case PeerFrame::snapshot_chunk:
             receive_snapshot_chunk(self, from, bytes);
             break;
@@ -577,7 +513,6 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
           if (st.args.on_removed) st.args.on_removed();
         }
         st.member = member;
-        if (!st.queued_conf_changes.empty()) schedule_flush(self);
         // A single voter (a new cluster's, or the last one left) leads at once.
         auto& core = *st.args.core;
         if (core.role() != raft::Role::leader && core.quorum_size() == 1 && core.promotable()) core.campaign();

@@ -6,9 +6,9 @@
 // (its entries count toward commit only once durable); anything carrying a
 // new term or vote only once that is durable — passes committed entries to
 // the apply actor with the sessions waiting on them, and serves ReadIndex for
-// linearizable reads. A follower forwards proposals to the leader (its core
-// asks the leader for read indexes); the session waits on its own node for
-// the entry to be applied.
+// linearizable reads. Where a proposal or read goes (appended, forwarded to
+// the leader, held until one is known) is the core's business; the session
+// waits on its own node for the entry to be applied.
 #include <caf/all.hpp>
 #include <deque>
 #include <functional>
@@ -71,11 +71,6 @@ struct RaftActorState {
   // append per follower, read contexts in one heartbeat round.
   std::vector<std::string> batched_entries;
   std::vector<std::uint64_t> batched_reads;
-  // A follower's proposals for the leader, sent together at the burst's end.
-  std::vector<std::string> batched_forwards;
-  // Leader: membership changes waiting their turn (one is in the log until
-  // it is applied), encoded; a follower forwards them like any proposal.
-  std::deque<std::string> queued_conf_changes;
   bool member = false;  // this member is in the membership last applied
   bool flush_scheduled = false;
   struct PendingRead {
@@ -83,10 +78,7 @@ struct RaftActorState {
     std::uint64_t expires_at_tick = 0;
   };
   std::map<std::uint64_t, PendingRead> reads;  // by read context
-  // Between leaders, proposals and reads wait (as etcd's do) until a leader
-  // is known or their deadline passes.
-  std::vector<protocol::Proposal> held_proposals;
-  std::vector<std::uint64_t> held_reads;  // read contexts (their promises are in `reads`)
+  bool said_waiting = false;  // logged that writes wait for a leader, since one was last known
   // A leadership transfer waiting for the new leader to be known here.
   struct Transfer {
     raft::NodeId target = 0;

@@ -7,7 +7,7 @@ namespace {
 using EntryTuple = std::tuple<raft::Term, raft::Index, std::uint8_t, std::string>;
 using MessageTuple = std::tuple<std::uint8_t, std::uint8_t, raft::NodeId, raft::NodeId, raft::Term, raft::Term,
                                 raft::Index, raft::Index, bool, raft::Index, std::uint64_t, std::vector<EntryTuple>>;
-constexpr std::uint8_t last_message_type = static_cast<std::uint8_t>(raft::Message::Type::read_index_response);
+constexpr std::uint8_t last_message_type = static_cast<std::uint8_t>(raft::Message::Type::propose);
 constexpr std::uint8_t last_entry_type = static_cast<std::uint8_t>(raft::EntryType::conf_change);
 }  // namespace
 

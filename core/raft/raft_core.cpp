@@ -23,6 +23,7 @@ RaftCore::RaftCore(Config config, Restored restored)
       log_(std::move(restored.entries), restored.first_index, restored.term_before_first, restored.hard_state.commit,
            restored.applied),
       last_hard_state_(restored.hard_state),
+      waiting_(config_.max_waiting_entries, config_.max_wait_ticks),
       // Mixed so that no seed cancels the id out: members must not share
       // their election timeouts (§5.2).
       rng_(config_.seed ^ (config_.id * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL)) {
@@ -45,6 +46,11 @@ void RaftCore::reset_election_timeout() {
 }
 
 void RaftCore::reset(Term term) {
+  if (role_ == Role::leader) {
+    // Changes this leader queued go to whoever leads next.
+    for (auto& data : queued_conf_changes_) waiting_.hold(Entry{0, 0, EntryType::conf_change, std::move(data)}, ticks_);
+  }
+  queued_conf_changes_.clear();
   if (term != term_) {
     term_ = term;
     vote_ = 0;
@@ -127,18 +133,28 @@ void RaftCore::become_leader() {
   // its own term, so it appends an empty one at once.
   append_own(EntryType::normal, {});
   broadcast_append();
+  release_waiting();
 }
 
 // ---- inputs ------------------------------------------------------------------
 
 void RaftCore::tick() {
   ++ticks_;
+  waiting_.expire(ticks_);
+  tick_role();
+  release_waiting();  // a transfer given up, say
+}
+
+void RaftCore::tick_role() {
   if (role_ != Role::leader) {
     if (++election_elapsed_ >= election_timeout_) campaign();
     return;
   }
   ++heartbeat_elapsed_;
-  if (transferee_ != 0 && ++transfer_elapsed_ >= config_.election_ticks) transferee_ = 0;  // gave up
+  if (transferee_ != 0 && ++transfer_elapsed_ >= config_.election_ticks) {
+    transferee_ = 0;  // gave up: what waited for the transfer goes now
+    if (append_queued_conf_change()) broadcast_append();
+  }
   if (++election_elapsed_ >= config_.election_ticks) {
     election_elapsed_ = 0;
     if (config_.check_quorum) {
@@ -177,30 +193,79 @@ void RaftCore::campaign() {
 }
 
 ProposeResult RaftCore::propose(std::string data, EntryType type) {
-  if (changes_membership(type)) return propose_conf_change(std::move(data));
-  if (role_ != Role::leader || transferee_ != 0) return ProposeResult::not_leader;
-  append_own(type, std::move(data));
-  broadcast_append();
-  return ProposeResult::ok;
+  std::vector<Entry> entries;
+  entries.push_back(Entry{0, 0, type, std::move(data)});
+  return propose_entries(std::move(entries));
 }
 
 ProposeResult RaftCore::propose_batch(std::vector<std::string> datas) {
-  if (role_ != Role::leader || transferee_ != 0) return ProposeResult::not_leader;
-  if (datas.empty()) return ProposeResult::ok;
-  for (auto& d : datas) append_own(EntryType::normal, std::move(d));
-  broadcast_append();
-  return ProposeResult::ok;
+  std::vector<Entry> entries;
+  entries.reserve(datas.size());
+  for (auto& d : datas) entries.push_back(Entry{0, 0, EntryType::normal, std::move(d)});
+  return propose_entries(std::move(entries));
 }
 
-ProposeResult RaftCore::propose_conf_change(std::string data) {
-  if (role_ != Role::leader || transferee_ != 0) return ProposeResult::not_leader;
-  // §4.1 of the thesis: one change at a time, each a single voter, so any
-  // quorum of the old voters overlaps any quorum of the new.
-  if (pending_conf_index_ > config_.voters_index) return ProposeResult::change_pending;
-  append_own(EntryType::conf_change, std::move(data));
+ProposeResult RaftCore::propose_conf_change(std::string data) { return propose(std::move(data), EntryType::conf_change); }
+
+ProposeResult RaftCore::propose_entries(std::vector<Entry> entries) {
+  if (entries.empty()) return ProposeResult::appended;
+  if (role_ == Role::leader && transferee_ == 0) return append_proposals(std::move(entries));
+  if (role_ != Role::leader && leader_ != 0) {
+    Message m;
+    m.type = Message::Type::propose;
+    m.to = leader_;
+    m.context = config_.epoch;
+    m.index = ++forwards_sent_;
+    m.entries = std::move(entries);
+    send(std::move(m));
+    return ProposeResult::forwarded;
+  }
+  if (!waiting_.has_room(entries.size())) return ProposeResult::dropped;
+  for (auto& e : entries) waiting_.hold(std::move(e), ticks_);
+  return ProposeResult::held;
+}
+
+ProposeResult RaftCore::append_proposals(std::vector<Entry> entries) {
+  bool appended = false;
+  for (auto& e : entries) {
+    if (changes_membership(e.type)) {
+      // §4.1 of the thesis: one change at a time, each a single voter, so any
+      // quorum of the old voters overlaps any quorum of the new.
+      queued_conf_changes_.push_back(std::move(e.data));
+      continue;
+    }
+    append_own(e.type, std::move(e.data));
+    appended = true;
+  }
+  const bool queued = !queued_conf_changes_.empty();
+  append_queued_conf_change();
+  if (queued && queued_conf_changes_.empty()) appended = true;
+  if (appended) broadcast_append();
+  if (appended) return ProposeResult::appended;
+  return ProposeResult::queued;
+}
+
+bool RaftCore::append_queued_conf_change() {
+  if (queued_conf_changes_.empty() || pending_conf_index_ > config_.voters_index) return false;
+  // Nor before this leader committed an entry of its own term (the fix to
+  // single-server changes Ongaro posted to raft-dev in 2015): a change an
+  // earlier leader left uncommitted in some logs could otherwise win an
+  // election later on a membership that never had a quorum of ours.
+  if (term_at(commit_index()) != term_) return false;
+  // Not while handing over either: a new entry would leave the transferee's
+  // log behind ours, and the others would refuse it their votes.
+  if (transferee_ != 0) return false;
+  append_own(EntryType::conf_change, std::move(queued_conf_changes_.front()));
+  queued_conf_changes_.pop_front();
   pending_conf_index_ = last_index();
-  broadcast_append();
-  return ProposeResult::ok;
+  return true;
+}
+
+void RaftCore::release_waiting() {
+  if (waiting_.has_entries() && ((role_ == Role::leader && transferee_ == 0) || (role_ != Role::leader && leader_ != 0))) {
+    propose_entries(waiting_.take_entries());
+  }
+  if (waiting_.has_reads() && leader_ != 0) read_index_batch(waiting_.take_reads());
 }
 
 void RaftCore::apply_conf_change(Index index, std::vector<NodeId> voters) {
@@ -231,17 +296,22 @@ void RaftCore::apply_conf_change(Index index, std::vector<NodeId> voters) {
     auto& pr = progress_.emplace(id, Progress(last_index() + 1, config_.max_inflight_messages)).first->second;
     pr.recent_active = true;  // give it an election timeout before CheckQuorum counts it
   }
-  // A smaller quorum may commit now; a new member hears from us at once.
+  // The next change may go; a smaller quorum may commit now; a new member
+  // hears from us at once.
+  append_queued_conf_change();
   maybe_commit();
   broadcast_append();
   release_confirmed_reads();
 }
 
-bool RaftCore::read_index(std::uint64_t context) { return read_index_batch({context}); }
+void RaftCore::read_index(std::uint64_t context) { read_index_batch({context}); }
 
-bool RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
+void RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
   if (role_ != Role::leader) {
-    if (leader_ == 0) return false;
+    if (leader_ == 0) {
+      for (auto context : contexts) waiting_.hold_read(context, ticks_);
+      return;
+    }
     // One message for the batch: its entries carry the contexts (as their
     // indexes), as etcd-io/raft's MsgReadIndex carries its one in an entry.
     Message m;
@@ -249,12 +319,11 @@ bool RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
     m.to = leader_;
     for (auto context : contexts) m.entries.push_back(Entry{0, context, EntryType::normal, {}});
     send(std::move(m));
-    return true;
+    return;
   }
   std::vector<ReadAsk> asks;
   for (auto context : contexts) asks.push_back(ReadAsk{context, config_.id});
   ask_read_points(asks);
-  return true;
 }
 
 // Leader: read points for this node's reads and its followers'. Those asked
@@ -288,6 +357,18 @@ void RaftCore::answer_read(const ReadAsk& ask, Index index) {
 
 void RaftCore::step(const Message& m) {
   if (m.from == 0 || m.from == config_.id) return;
+  step_message(m);
+  release_waiting();
+}
+
+void RaftCore::step_message(const Message& m) {
+  if (m.type == Message::Type::propose) {
+    auto& taken = forwards_taken_[m.from];
+    if (std::make_pair(m.context, m.index) <= taken) return;  // taken already (or overtaken)
+    taken = {m.context, m.index};
+    propose_entries(m.entries);
+    return;
+  }
   if (m.term > term_) {
     if (is_vote_request(m.type) && config_.check_quorum && leader_ != 0 &&
         election_elapsed_ < config_.election_ticks && m.context != kForcedCampaign) {
@@ -398,8 +479,9 @@ void RaftCore::step_follower(const Message& m) {
       break;
     case Message::Type::timeout_now:
       // The leader hands over: campaign now, without a pre-vote, and ask the
-      // others to set their leader lease aside for it.
-      if (promotable()) become_candidate(true);
+      // others to set their leader lease aside for it (not with a membership
+      // change committed and not applied, as for any campaign).
+      if (promotable() && !conf_change_unapplied()) become_candidate(true);
       break;
     case Message::Type::read_index_response:
       read_states_.push_back(ReadState{m.context, m.index});
@@ -544,7 +626,10 @@ bool RaftCore::maybe_commit() {
   if (candidate <= commit_index() || term_at(candidate) != term_) return false;
   const bool first_in_term = term_at(commit_index()) != term_;
   log_.commit_to(candidate);
-  if (first_in_term) ask_read_points(reads_.take_waiting_for_commit());
+  if (first_in_term) {
+    ask_read_points(reads_.take_waiting_for_commit());
+    append_queued_conf_change();  // the caller sends the appends
+  }
   return true;
 }
 

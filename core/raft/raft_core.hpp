@@ -12,13 +12,17 @@
 // ReadIndex for linearizable reads (§6.4 of Ongaro's thesis), and membership
 // changes one voter at a time (§4.1 of the thesis) as etcd-io/raft makes them:
 // a change takes effect when the application applies its entry and calls
-// apply_conf_change, and a leader has at most one change that is not applied.
+// apply_conf_change, and a leader has at most one change that is not applied
+// (the next waits in its queue). Proposals may be made on any member: a
+// follower forwards them to the leader, and without a leader they wait.
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <vector>
 
 #include <optional>
 
+#include "core/raft/leader_wait.hpp"
 #include "core/raft/progress.hpp"
 #include "core/raft/quorum.hpp"
 #include "core/raft/raft_log.hpp"
@@ -42,6 +46,13 @@ struct Config {
   std::size_t max_inflight_messages = 64;     // appends in flight per follower
   std::size_t max_entries_per_message = 256;  // entries in one append
   Index voters_index = 0;  // the index of the entry (or snapshot) `voters` come from
+  // Proposals and reads that wait for a leader: how many entries at most, and
+  // for how many ticks (the application's request timeout).
+  std::size_t max_waiting_entries = 5000;
+  std::uint64_t max_wait_ticks = 70;
+  // This start of the member, higher at each start (its forwarded proposals
+  // are numbered within it).
+  std::uint64_t epoch = 0;
 };
 
 // The durable state a node restarts from.
@@ -56,9 +67,15 @@ struct Restored {
 };
 
 enum class ProposeResult {
-  ok,
-  not_leader,
-  change_pending,  // a membership change is still to be applied: one at a time
+  appended,   // this node leads: in its log, at last_index()
+  forwarded,  // sent to the leader this node knows
+  // No leader is known, or leadership is being handed over: waits here and
+  // goes once a leader is known (or is dropped after max_wait_ticks).
+  held,
+  // A membership change while another is not yet applied: waits in the
+  // leader's queue, and is appended once that one is (one at a time).
+  queued,
+  dropped,  // too many entries wait already (max_waiting_entries)
 };
 
 class RaftCore {
@@ -69,15 +86,22 @@ class RaftCore {
   void tick();
   // Starts an election now (a pre-vote first, when enabled).
   void campaign();
-  // Appends a new entry if this node leads; the entry's index is last_index().
+  // A new entry: appended if this node leads (its index is last_index()),
+  // forwarded to the leader otherwise, held while no leader is known.
   ProposeResult propose(std::string data, EntryType type = EntryType::normal);
   // Several normal entries at once, appended in order and sent to each
-  // follower in one append rather than one append each.
+  // follower in one append (or forwarded in one message).
   ProposeResult propose_batch(std::vector<std::string> datas);
-  // Appends an entry that adds, removes or updates one member (the data is
-  // the application's). Refused while an earlier change is not yet applied;
-  // a new leader counts every change in its log beyond the applied one.
+  // An entry that adds, removes or updates one member (the data is the
+  // application's). Queued while an earlier change is not yet applied; a new
+  // leader counts every change in its log beyond the applied one.
   ProposeResult propose_conf_change(std::string data);
+  // A membership change is in this leader's log and not applied, or queued.
+  bool membership_change_pending() const {
+    return pending_conf_index_ > config_.voters_index || !queued_conf_changes_.empty();
+  }
+  // Entries waiting for a leader here.
+  std::size_t waiting_entries() const { return waiting_.entries(); }
   // The application applied the membership entry at `index` (or installed a
   // snapshot at `index`); `voters` is who votes from now on. A leader starts
   // or stops replicating to the members added or removed and commits by the
@@ -91,10 +115,11 @@ class RaftCore {
   // Asks for a linearizable read point: a ReadState with this context comes
   // out of a later Ready once a quorum confirmed the leader still leads. A
   // follower asks the leader (and hears nothing if leadership changes first:
-  // its caller's deadline covers that). Returns false if no leader is known.
-  bool read_index(std::uint64_t context);
+  // its caller's deadline covers that); without a leader the read waits for
+  // one, as a proposal does.
+  void read_index(std::uint64_t context);
   // Several read points at once, confirmed by a single heartbeat round.
-  bool read_index_batch(const std::vector<std::uint64_t>& contexts);
+  void read_index_batch(const std::vector<std::uint64_t>& contexts);
 
   bool has_ready() const;
   Ready ready();
@@ -172,6 +197,14 @@ class RaftCore {
   bool maybe_commit();
   void append_own(EntryType type, std::string data);  // a leader's new entry, at its term
 
+  void tick_role();
+  void step_message(const Message& m);
+  // Proposals (this node's or forwarded to it): appended, forwarded or held.
+  ProposeResult propose_entries(std::vector<Entry> entries);
+  ProposeResult append_proposals(std::vector<Entry> entries);
+  bool append_queued_conf_change();  // true: the next change is in the log
+  // What waited for a leader goes, once one can take it.
+  void release_waiting();
   void step_leader(const Message& m);
   void step_candidate(const Message& m);
   void step_follower(const Message& m);
@@ -206,6 +239,11 @@ class RaftCore {
   // Leader: the index of the newest membership entry in its log; a new change
   // waits until the voters as of that entry are applied.
   Index pending_conf_index_ = 0;
+  std::deque<std::string> queued_conf_changes_;  // leader: changes waiting their turn
+  LeaderWait waiting_;                           // proposals and reads waiting for a leader
+  std::uint64_t forwards_sent_ = 0;              // propose messages this start
+  // The newest propose message taken from each sender: (epoch, number).
+  std::map<NodeId, std::pair<std::uint64_t, std::uint64_t>> forwards_taken_;
   NodeId transferee_ = 0;  // leader: where leadership is being handed
   int transfer_elapsed_ = 0;
   bool forced_campaign_ = false;  // candidate: started by timeout_now (ignores leases)

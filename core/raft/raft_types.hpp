@@ -72,6 +72,14 @@ struct Message {
     // read_index_response (index = the read point). context: the follower's.
     read_index,
     read_index_response,
+    // Proposals a follower forwards to the leader it knows (etcd-io/raft's
+    // MsgProp): entries carry only type and data. Outside terms: a leader
+    // takes them whatever term the sender is in; anyone else passes them on
+    // to its leader, or holds them until it knows one. Proposals are not
+    // idempotent, so each such message is numbered: context is the sender's
+    // start epoch, index its count of them since; a receiver takes each at
+    // most once (a duplicate, or one overtaken by a later one, is dropped).
+    propose,
   };
   Type type = Type::append;
   NodeId from = 0, to = 0;

@@ -66,8 +66,8 @@ TEST_CASE("proposals commit in order, batched by whatever waits for one durable 
   Driver d;
   d.core.campaign();
   d.run();
-  CHECK(d.core.propose("a") == ProposeResult::ok);
-  CHECK(d.core.propose("b") == ProposeResult::ok);
+  CHECK(d.core.propose("a") == ProposeResult::appended);
+  CHECK(d.core.propose("b") == ProposeResult::appended);
   Ready rd = d.core.ready();
   CHECK(rd.entries.size() == 2);  // one persist covers both: group commit
   d.core.advance(rd);
@@ -79,9 +79,41 @@ TEST_CASE("proposals commit in order, batched by whatever waits for one durable 
   CHECK_FALSE(d.core.has_ready());
 }
 
-TEST_CASE("a follower refuses proposals", "[raft]") {
+TEST_CASE("without a leader a proposal waits in the core, and is appended once this node leads", "[raft][wait]") {
   Driver d;
-  CHECK(d.core.propose("x") == ProposeResult::not_leader);
+  CHECK(d.core.propose("x") == ProposeResult::held);
+  d.core.read_index(5);
+  CHECK(d.core.waiting_entries() == 1);
+  CHECK_FALSE(d.core.has_ready());
+  d.core.campaign();
+  d.run();
+  CHECK(d.core.waiting_entries() == 0);
+  REQUIRE(d.applied.size() == 2);  // the leader's empty entry, then the proposal
+  CHECK(d.applied[1].data == "x");
+  CHECK(d.applied[1].term == 1);
+}
+
+TEST_CASE("what waits for a leader is dropped after max_wait_ticks; past max_waiting_entries it is refused", "[raft][wait]") {
+  Config c = single();
+  c.election_ticks = 1000;  // no election meanwhile
+  c.max_waiting_entries = 3;
+  c.max_wait_ticks = 20;
+  RaftCore core(c, {});
+  CHECK(core.propose_batch({"a", "b"}) == ProposeResult::held);
+  CHECK(core.propose_batch({"c", "d"}) == ProposeResult::dropped);  // all or nothing
+  CHECK(core.propose("c") == ProposeResult::held);
+  CHECK(core.propose("d") == ProposeResult::dropped);
+  for (int i = 0; i < 19; ++i) core.tick();
+  CHECK(core.waiting_entries() == 3);
+  core.tick();
+  CHECK(core.waiting_entries() == 0);
+  core.campaign();
+  while (core.has_ready()) {
+    Ready rd = core.ready();
+    for (const auto& e : rd.committed) CHECK(e.data.empty());  // only the leader's own entry
+    core.advance(rd);
+  }
+  CHECK(core.last_index() == 1);
 }
 
 TEST_CASE("restart: committed but unapplied entries are applied again - term advances on campaign", "[raft][restart]") {
@@ -188,7 +220,7 @@ TEST_CASE("the terms of entries memory has dropped are still known, and those ne
   d.run();
   REQUIRE(d.core.role() == Role::leader);
   const Term t = d.core.term();
-  for (int i = 0; i < 5; ++i) REQUIRE(d.core.propose("x") == ProposeResult::ok);
+  for (int i = 0; i < 5; ++i) REQUIRE(d.core.propose("x") == ProposeResult::appended);
   d.run();
   const Index last = d.core.last_index();  // 12 + the new leader's entry + 5
   REQUIRE(last == 18);

@@ -40,9 +40,9 @@ TEST_CASE("a member added to a running cluster catches up, then counts toward co
   net[1].campaign();
   net.settle();
   REQUIRE(net.leader() == 1);
-  for (int i = 0; i < 5; ++i) REQUIRE(net[1].propose("e" + std::to_string(i)) == ProposeResult::ok);
+  for (int i = 0; i < 5; ++i) REQUIRE(net[1].propose("e" + std::to_string(i)) == ProposeResult::appended);
   net.add_node(2);
-  REQUIRE(net[1].propose_conf_change("+2") == ProposeResult::ok);
+  REQUIRE(net[1].propose_conf_change("+2") == ProposeResult::appended);
   net.settle();
   CHECK(net[1].voters() == one_two);
   // The new member got the whole log from the leader and applied its own addition.
@@ -53,7 +53,7 @@ TEST_CASE("a member added to a running cluster catches up, then counts toward co
   CHECK(net[2].leader() == 1);
   // Two voters now: nothing commits without the new one.
   net.isolated.insert(2);
-  REQUIRE(net[1].propose("needs-two") == ProposeResult::ok);
+  REQUIRE(net[1].propose("needs-two") == ProposeResult::appended);
   net.settle();
   CHECK(net[1].commit_index() < net[1].last_index());
   net.isolated.clear();
@@ -79,14 +79,21 @@ TEST_CASE("one membership change at a time: the next waits until the last is app
   auto owned = led_by_one_with_spares();
   Net& net = *owned;
   net.isolated = {2, 3};
-  REQUIRE(net[1].propose_conf_change("+4") == ProposeResult::ok);
+  REQUIRE(net[1].propose_conf_change("+4") == ProposeResult::appended);
   net.settle();
-  CHECK(net[1].propose_conf_change("+5") == ProposeResult::change_pending);
+  const auto before = net[1].last_index();
+  CHECK(net[1].propose_conf_change("+5") == ProposeResult::queued);
+  CHECK(net[1].last_index() == before);  // not in the log while "+4" is not applied
+  CHECK(net[1].membership_change_pending());
   net.isolated.clear();
+  // Applying "+4" lets the queued change go: it comes after it in the log.
   net.tick_all(2);
-  REQUIRE(net[1].voters() == std::vector<NodeId>{1, 2, 3, 4});
-  CHECK(net[1].propose_conf_change("+5") == ProposeResult::ok);
   net.settle();
+  net.tick_all(2);
+  REQUIRE(net[1].last_index() > before);
+  CHECK(net[1].entries().back().data == "+5");
+  CHECK(net[1].entries().back().index > before);
+  CHECK_FALSE(net[1].membership_change_pending());
   CHECK(net[5].voters() == std::vector<NodeId>{1, 2, 3, 4, 5});
   CHECK(net[1].quorum_size() == 3);
 }
@@ -94,7 +101,7 @@ TEST_CASE("one membership change at a time: the next waits until the last is app
 TEST_CASE("a new leader counts a membership entry in its log as pending until it is applied", "[raft][membership]") {
   auto owned = led_by_one_with_spares();
   Net& net = *owned;
-  REQUIRE(net[1].propose_conf_change("+4") == ProposeResult::ok);
+  REQUIRE(net[1].propose_conf_change("+4") == ProposeResult::appended);
   deliver_appends_only(net);  // in 2's and 3's logs, committed nowhere
   REQUIRE(net[2].last_index() == net[1].last_index());
   net.isolated.insert(1);
@@ -117,10 +124,15 @@ TEST_CASE("a new leader counts a membership entry in its log as pending until it
   net.wire.clear();
   REQUIRE(leader != 0);
   REQUIRE(net[leader].voters() == std::vector<NodeId>{1, 2, 3});
-  CHECK(net[leader].propose_conf_change("+5") == ProposeResult::change_pending);
-  net.tick_all(2);  // heartbeats: the lost appends are sent again
-  REQUIRE(net[leader].voters() == std::vector<NodeId>{1, 2, 3, 4});
-  CHECK(net[leader].propose_conf_change("+5") == ProposeResult::ok);
+  const auto before = net[leader].last_index();
+  CHECK(net[leader].propose_conf_change("+5") == ProposeResult::queued);
+  CHECK(net[leader].last_index() == before);
+  net.tick_all(2);  // heartbeats: the lost appends are sent again; "+4" applies, then "+5" goes
+  net.settle();
+  net.tick_all(2);
+  CHECK(net[leader].voters() == std::vector<NodeId>{1, 2, 3, 4, 5});
+  REQUIRE(net[leader].last_index() > before);
+  CHECK(net[leader].entries().back().data == "+5");
 }
 
 TEST_CASE("a removed leader steps down and the others go on without it", "[raft][membership]") {
@@ -128,7 +140,7 @@ TEST_CASE("a removed leader steps down and the others go on without it", "[raft]
   net[1].campaign();
   net.settle();
   REQUIRE(net.leader() == 1);
-  REQUIRE(net[1].propose_conf_change("-1") == ProposeResult::ok);
+  REQUIRE(net[1].propose_conf_change("-1") == ProposeResult::appended);
   net.settle();
   CHECK(net[1].role() == Role::follower);
   CHECK_FALSE(net[1].promotable());
@@ -136,7 +148,7 @@ TEST_CASE("a removed leader steps down and the others go on without it", "[raft]
   net.tick_all(40);
   const NodeId leader = net.leader();
   REQUIRE((leader == 2 || leader == 3));
-  REQUIRE(net[leader].propose("without-1") == ProposeResult::ok);
+  REQUIRE(net[leader].propose("without-1") == ProposeResult::appended);
   net.settle();
   CHECK(net[leader].commit_index() == net[leader].last_index());
   // The removed member never leads again.
@@ -148,14 +160,14 @@ TEST_CASE("a removed follower stops counting: two of the remaining two commit", 
   Net net(3);
   net[1].campaign();
   net.settle();
-  REQUIRE(net[1].propose_conf_change("-3") == ProposeResult::ok);
+  REQUIRE(net[1].propose_conf_change("-3") == ProposeResult::appended);
   net.settle();
   REQUIRE(net[1].voters() == std::vector<NodeId>{1, 2});
   net.isolated.insert(3);
-  REQUIRE(net[1].propose("x") == ProposeResult::ok);
+  REQUIRE(net[1].propose("x") == ProposeResult::appended);
   net.settle();
   CHECK(net[1].commit_index() == net[1].last_index());
-  CHECK(net[1].read_index(9));
+  net[1].read_index(9);
   net.settle();
   REQUIRE(net.reads[1].size() == 1);  // confirmed by 2 alone
 }

@@ -42,6 +42,8 @@ void Cluster::start(Node& n) {
   c.seed = rng_();
   c.max_inflight_messages = 4;
   c.max_entries_per_message = 8;
+  c.epoch = ++n.starts;
+  c.max_wait_ticks = 40;
   Restored r;
   r.hard_state = n.hard_state;
   r.entries = n.log;
@@ -89,6 +91,7 @@ void Cluster::process_ready(Node& n) {
         throw std::logic_error(describe("state machine safety", now_) + " at index " + std::to_string(e.index));
       }
       n.applied = e.index;
+      if (fresh) check_committed_once(e);
       if (e.type == EntryType::conf_change) apply_membership(n, e);
       record(e.index * 17 + e.term);
     }
@@ -175,6 +178,10 @@ void Cluster::inject_faults() {
     } else if (n.core && coin(rng_) < faults_.crash) {
       n.core.reset();  // loses everything not durable: only hard_state and log remain
       n.paused_until = 0;
+      // Its connections die with it: what was on its way to it is lost (what
+      // it sent may still arrive).
+      network_.erase(std::remove_if(network_.begin(), network_.end(), [&](const InFlight& f) { return f.m.to == id; }),
+                     network_.end());
       record(0xdead + id);
     } else if (!n.core && coin(rng_) < faults_.restart) {
       start(n);
@@ -210,7 +217,7 @@ void Cluster::step() {
     n.core->tick();
     process_ready(n);
   }
-  if (coin(rng_) < faults_.propose) propose("v" + std::to_string(proposals_++));
+  if (coin(rng_) < faults_.propose) propose_anywhere();
   maybe_read();
   maybe_reconfigure();
   inject_faults();
@@ -221,14 +228,17 @@ std::vector<NodeId> Cluster::voters_at(Index index) const {
   return std::prev(conf_history_.upper_bound(index))->second;
 }
 
-// The application's side of a membership entry ("+id" or "-id"): the voters
-// change, and the core hears of it.
+// The application's side of a membership entry ("+id#n" or "-id#n"): the
+// voters change, and the core hears of it. As etcd's checks at apply do, the
+// application refuses a change that no longer makes sense when it commits
+// (here: one leaving fewer than 3 voters, which two removals proposed from
+// different members' view of the membership could).
 void Cluster::apply_membership(Node& n, const Entry& e) {
   auto voters = n.voters;
   const NodeId id = std::stoull(e.data.substr(1));
   if (e.data[0] == '+') {
     if (std::find(voters.begin(), voters.end(), id) == voters.end()) voters.push_back(id);
-  } else {
+  } else if (voters.size() > 3) {
     voters.erase(std::remove(voters.begin(), voters.end(), id), voters.end());
   }
   std::sort(voters.begin(), voters.end());
@@ -243,7 +253,7 @@ void Cluster::maybe_reconfigure() {
   if (coin(rng_) >= faults_.reconfigure) return;
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (!running(n) || n.core->role() != Role::leader) continue;
+    if (!running(n) || n.core->role() != Role::leader || n.core->membership_change_pending()) continue;
     const auto& voters = n.core->voters();
     std::vector<NodeId> spare;
     for (NodeId x : ids_) {
@@ -258,10 +268,14 @@ void Cluster::maybe_reconfigure() {
     } else {
       return;
     }
-    if (n.core->propose_conf_change(change) == ProposeResult::ok) {
-      record(0xc0f + n.core->last_index());
-      process_ready(n);
-    }
+    change += "#" + std::to_string(conf_proposals_++);
+    // Made on the leader, or on a member that forwards it (or holds it).
+    Node& via = coin(rng_) < 0.5 ? n : node(ids_[rng_() % ids_.size()]);
+    if (!running(via)) return;
+    const auto how = via.core->propose_conf_change(change);
+    proposed_[change] = how;
+    record(0xc0f + via.core->last_index() + static_cast<std::uint64_t>(how));
+    process_ready(via);
     return;
   }
 }
@@ -279,7 +293,7 @@ void Cluster::maybe_read() {
 void Cluster::ask_read(Node& n) {
   const auto ctx = next_read_++;
   const bool leads = n.core->role() == Role::leader;
-  if (!n.core->read_index(ctx)) return;  // no leader known: the caller holds the read
+  n.core->read_index(ctx);  // without a leader, it waits for one in the core
   reads_[ctx] = PendingRead{n.id, leads, committed_on_quorum()};
   record(0x7ead + ctx);
   process_ready(n);
@@ -301,10 +315,35 @@ void Cluster::check_read(const Node& n, const ReadState& rs) {
   reads_.erase(it);
 }
 
+void Cluster::propose_anywhere() {
+  Node& n = node(ids_[rng_() % ids_.size()]);
+  if (!running(n)) return;
+  const auto data = "v" + std::to_string(proposals_++);
+  const auto how = n.core->propose(data);
+  proposed_[data] = how;
+  record(0x960 + n.id * 5 + static_cast<std::uint64_t>(how));
+  process_ready(n);
+}
+
+// No proposal is committed twice, nor anything nobody proposed: forwarding and
+// holding neither duplicate nor invent entries.
+void Cluster::check_committed_once(const Entry& e) {
+  if (e.data.empty()) return;  // a leader's no-op
+  auto [it, fresh] = committed_at_.emplace(e.data, e.index);
+  if (!fresh && it->second != e.index) {
+    throw std::logic_error(describe("a proposal commits once", now_) + ": " + e.data + " at " +
+                           std::to_string(it->second) + " and " + std::to_string(e.index));
+  }
+  auto how = proposed_.find(e.data);
+  if (how == proposed_.end()) throw std::logic_error(describe("only proposals commit", now_) + ": " + e.data);
+  ++committed_by_path_[how->second];
+}
+
 Index Cluster::propose(const std::string& data) {
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (running(n) && n.core->role() == Role::leader && n.core->propose(data) == ProposeResult::ok) {
+    if (running(n) && n.core->role() == Role::leader && n.core->propose(data) == ProposeResult::appended) {
+      proposed_[data] = ProposeResult::appended;
       const Index index = n.core->last_index();
       process_ready(n);
       return index;

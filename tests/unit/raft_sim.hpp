@@ -22,7 +22,9 @@ struct Faults {
   double restart = 0.05;      // per down node per step
   double partition = 0.005;   // per step: a new random partition
   double heal = 0.02;         // per step: the partition heals
-  double propose = 0.3;       // per step: a client proposes to whoever leads
+  // Per step: a client proposes to a random member (a follower forwards it
+  // to the leader; without a leader it waits in the core).
+  double propose = 0.3;
   double trim = 0.05;         // per node per step: trim the log behind the applied index
   // Per step: the leader proposes adding a spare member or removing one
   // (membership stays between 3 and 5 voters; removed members keep running).
@@ -50,6 +52,12 @@ class Cluster {
   NodeId stable_leader() const;
   // Proposes on the current leader; returns the entry index, or 0.
   Index propose(const std::string& data);
+  // Proposals committed, by how the member they were made on took them:
+  // appended (it led), forwarded to the leader, or held for a leader.
+  std::uint64_t committed_proposals(ProposeResult how) const {
+    auto it = committed_by_path_.find(how);
+    return it == committed_by_path_.end() ? 0 : it->second;
+  }
   Index committed_on_quorum() const;
   // Membership changes applied by some member, and the voters now.
   std::size_t membership_changes() const { return conf_history_.size() - 1; }
@@ -75,6 +83,7 @@ class Cluster {
     Index applied = 0;               // volatile: re-applied from snap_index after a restart
     std::vector<NodeId> voters;      // volatile: as of `applied`
     std::uint64_t paused_until = 0;  // a step: paused (not ticking, hearing nothing) before it
+    std::uint64_t starts = 0;        // durable: the node's start epoch
   };
   struct InFlight {
     std::uint64_t deliver_at;
@@ -90,6 +99,8 @@ class Cluster {
   void install_snapshot(Node& n, const Message& m);
   void check_invariants();
   void maybe_reconfigure();
+  void propose_anywhere();
+  void check_committed_once(const Entry& e);
   void maybe_read();
   void ask_read(Node& n);
   void check_read(const Node& n, const ReadState& rs);
@@ -127,6 +138,11 @@ class Cluster {
   // (index 0: the initial voters).
   std::map<Index, std::vector<NodeId>> conf_history_;
   std::map<Term, NodeId> leaders_;                             // who led each term
+  // Every proposal's data is unique: where it committed, and how it was taken.
+  std::map<std::string, Index> committed_at_;
+  std::map<std::string, ProposeResult> proposed_;
+  std::map<ProposeResult, std::uint64_t> committed_by_path_;
+  std::uint64_t conf_proposals_ = 0;
   std::uint64_t trace_hash_ = 1469598103934665603ULL;
 };
 

@@ -40,6 +40,8 @@ struct RunCounts {
   std::uint64_t membership_changes = 0;  // applied
   std::uint64_t reads = 0;             // read points served
   std::uint64_t follower_reads = 0;    // of them, asked through a follower
+  std::uint64_t forwarded = 0;         // proposals committed that a follower forwarded
+  std::uint64_t held = 0;              // proposals committed that waited for a leader
 };
 
 // A safety phase with faults, then a liveness phase after healing. Returns
@@ -70,7 +72,12 @@ RunCounts run_one(int members, std::uint64_t seed, std::uint64_t safety_steps, F
   } catch (const std::logic_error& e) {
     FAIL(e.what());
   }
-  return RunCounts{c.snapshots_installed(), c.membership_changes(), c.reads_served(), c.reads_served_by_followers()};
+  return RunCounts{c.snapshots_installed(),
+                   c.membership_changes(),
+                   c.reads_served(),
+                   c.reads_served_by_followers(),
+                   c.committed_proposals(ProposeResult::forwarded),
+                   c.committed_proposals(ProposeResult::held)};
 }
 
 }  // namespace
@@ -84,15 +91,22 @@ TEST_CASE("simulation: 3 and 5 members keep Raft's safety properties under fault
     run_one(5, only, steps, faults_for(only));
     return;
   }
-  std::uint64_t snapshots = 0, reads = 0, follower_reads = 0;
+  std::uint64_t snapshots = 0, reads = 0, follower_reads = 0, forwarded = 0, held = 0;
   for (std::uint64_t seed = 1; seed <= runs; ++seed) {
     const auto counts = run_one(seed % 2 ? 3 : 5, seed, steps, faults_for(seed));
     snapshots += counts.snapshots;
     reads += counts.reads;
     follower_reads += counts.follower_reads;
+    forwarded += counts.forwarded;
+    held += counts.held;
   }
   INFO("snapshots installed: " << snapshots << ", read points served: " << reads << " (" << follower_reads
-                               << " through followers)");
+                               << " through followers); proposals committed after forwarding: " << forwarded
+                               << ", after waiting for a leader: " << held);
+  // Proposals made on followers were forwarded, and those made without a
+  // leader waited for one, and committed, each once.
+  CHECK(forwarded > runs * 100);
+  CHECK(held > runs);
   // Members that fell behind a trimmed log were brought up by snapshots.
   CHECK(snapshots > runs / 10);
   // Linearizable reads ran all along, most of them through followers.
@@ -114,9 +128,13 @@ TEST_CASE("simulation: members added and removed under faults keep Raft's safety
     run(only);
     return;
   }
-  std::uint64_t changes = 0;
-  for (std::uint64_t seed = 1; seed <= runs; ++seed) changes += run(seed).membership_changes;
-  INFO("membership changes applied: " << changes);
+  std::uint64_t changes = 0, forwarded = 0;
+  for (std::uint64_t seed = 1; seed <= runs; ++seed) {
+    const auto counts = run(seed);
+    changes += counts.membership_changes;
+    forwarded += counts.forwarded;
+  }
+  INFO("membership changes applied: " << changes << "; proposals forwarded: " << forwarded);
   CHECK(changes > runs * 3);
 }
 
