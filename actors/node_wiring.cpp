@@ -8,6 +8,7 @@
 #include "actors/log.hpp"
 #include "storage/etcd_import.hpp"
 #include "actors/lease_actor.hpp"
+#include "actors/lease_relay.hpp"
 #include "actors/watch_actor.hpp"
 #include "actors/peer_transport.hpp"
 #include "actors/raft_actor.hpp"
@@ -246,6 +247,9 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   node.transport = sys.spawn(peer_transport, ta);
   if (!known_members->members.empty()) caf::anon_send(node.transport, members_atom::value, MembershipPtr(known_members));
 
+  node.lease_relay = sys.spawn(lease_relay, LeaseRelayArgs{node.apply, node.transport, c.heartbeat_interval_ms});
+  caf::anon_send(node.transport, lease_link_atom::value, node.lease_relay);
+
   const auto proposal_ids = std::make_shared<cluster::ProposalIds>(loaded.start_epoch);
   RaftActorArgs ra;
   ra.core = core;
@@ -254,6 +258,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   ra.tick_ms = c.heartbeat_interval_ms;
   ra.storage = node.storage;
   ra.apply = node.apply;
+  ra.lease_relay = node.lease_relay;
   ra.retain_entries = std::min<std::uint64_t>(limits::raft_log_retain_entries, c.snapshot_count);
   ra.on_removed = c.on_removed;
   // Once a leader is known the node publishes its name and client urls; a new
@@ -286,6 +291,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   node.sessions = std::make_shared<SessionContext>();
   node.sessions->proposal_ids = proposal_ids;
   node.sessions->raft = node.raft;
+  node.sessions->leases = node.lease_relay;
   node.sessions->apply = node.apply;
   node.sessions->watch = node.watch;
   node.sessions->member_id = node.identity.member_id;
@@ -305,12 +311,12 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
 }
 
 void stop_node(NodeActors& node) {
-  for (auto* a : {&node.lease, &node.watch, &node.raft, &node.apply, &node.storage, &node.transport}) {
+  for (auto* a : {&node.lease, &node.lease_relay, &node.watch, &node.raft, &node.apply, &node.storage, &node.transport}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
   // A detached actor's thread ends only once every handle to it is gone.
   node.sessions.reset();
-  node.lease = node.watch = node.raft = node.apply = node.storage = node.transport = caf::actor{};
+  node.lease = node.lease_relay = node.watch = node.raft = node.apply = node.storage = node.transport = caf::actor{};
 }
 
 }  // namespace acord::actors

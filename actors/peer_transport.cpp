@@ -186,7 +186,10 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
             return;
           }
           adopt_sender(self, from);
-          if (kind != static_cast<std::uint8_t>(PeerFrame::hello)) {
+          const auto frame = static_cast<PeerFrame>(kind);
+          if (frame == PeerFrame::lease_request || frame == PeerFrame::lease_response) {
+            if (st.args.leases) self->send(st.args.leases, frame_atom::value, from, kind, bytes);
+          } else if (frame != PeerFrame::hello) {
             self->send(st.args.raft, frame_atom::value, from, kind, bytes);
           }
           return;
@@ -211,6 +214,7 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
                                  st.membership ? protocol::encode(*st.membership) : std::string());
       },
       [=](raft_link_atom, const caf::actor& raft) { self->state.args.raft = raft; },
+      [=](lease_link_atom, const caf::actor& leases) { self->state.args.leases = leases; },
       [=](get_dropped_atom) { return self->state.dropped_frames; },
   };
 }

@@ -31,6 +31,7 @@ struct PeerTransportArgs {
   std::uint64_t cluster_id = 0;
   std::vector<PeerAddress> peers;
   caf::actor raft;  // gets (inbound_atom, RaftMessagesPtr) and (frame_atom, from, kind, bytes)
+  caf::actor leases;  // gets the lease_request and lease_response frames (the lease relay)
 };
 
 struct PeerTransportState {

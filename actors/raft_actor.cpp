@@ -2,9 +2,6 @@
 
 #include <algorithm>
 
-#include "protocol/msgpack_tuple.hpp"
-#include "etcdserverpb/rpc.pb.h"
-
 #include "actors/log.hpp"
 #include "core/cluster/cluster_identity.hpp"
 #include "core/limits.hpp"
@@ -20,16 +17,6 @@ std::uint64_t timeout_ticks(const RaftActorState& st) {
 }
 
 void reply_error(const ReplyTo& to, std::uint64_t id, ApiError e) { to.deliver(id, result_of(std::move(e))); }
-
-template <class... Ts>
-std::string pack(const Ts&... xs) {
-  return protocol::pack_tuple(std::make_tuple(xs...));
-}
-
-template <class Tuple>
-std::optional<Tuple> unpack(const std::string& bytes) {
-  return protocol::unpack_tuple<Tuple>(bytes);
-}
 
 void process_ready(Self* self);
 void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes);
@@ -81,7 +68,7 @@ void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) 
 // this member chose), or "request timed out" at its deadline, set here once.
 void propose(Self* self, const protocol::Proposal& p, const ReplyTo& reply_to) {
   auto& st = self->state;
-  if (reply_to) st.waiting.try_emplace(p.id, RaftActorState::Waiter{reply_to, st.ticks + timeout_ticks(st)});
+  if (reply_to) st.waiting.add(p.id, reply_to, st.ticks + timeout_ticks(st));
   if (protocol::changes_membership(p.kind)) {
     note(self, st.args.core->propose_conf_change(protocol::encode(p)), 1);
     return;
@@ -99,16 +86,15 @@ void request_read_index(Self* self, std::uint64_t ctx) {
 
 void on_role_change(Self* self) {
   auto& st = self->state;
-  for (auto it = st.transfers.begin(); it != st.transfers.end();) {
-    if (st.args.core->leader() == it->target) {
-      it->promise.deliver(result_of(errors::ok()));
-      it = st.transfers.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  if (st.args.core->leader() != 0) st.said_waiting = false;
+  const auto known_leader = st.args.core->leader();
+  st.transfers.take_if([&](std::uint64_t, const RaftActorState::Transfer& t) { return t.target == known_leader; },
+                       [](std::uint64_t, RaftActorState::Transfer& t) { t.promise.deliver(result_of(errors::ok())); });
+  if (known_leader != 0) st.said_waiting = false;
   const bool leader = st.args.core->role() == raft::Role::leader;
+  if (known_leader != st.told_leader || leader != st.was_leader) {
+    st.told_leader = known_leader;
+    if (st.args.lease_relay) self->send(st.args.lease_relay, leader_atom::value, known_leader, leader);
+  }
   if (leader != st.was_leader) {
     // The apply actor keeps lease expiry only while this member leads.
     self->send(st.args.apply, leader_atom::value, leader);
@@ -136,7 +122,7 @@ void on_role_change(Self* self) {
 caf::result<ResultPtr> answer_when_leading(Self* self, raft::NodeId target) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
-  st.transfers.push_back(RaftActorState::Transfer{target, rp, st.ticks + timeout_ticks(st)});
+  st.transfers.add(st.next_id++, RaftActorState::Transfer{target, rp}, st.ticks + timeout_ticks(st));
   process_ready(self);
   return rp;
 }
@@ -153,10 +139,7 @@ void forget_applied(RaftActorState& st) {
 void deliver_read_states(Self* self, const std::vector<raft::ReadState>& states) {
   auto& st = self->state;
   for (const auto& rs : states) {
-    if (auto it = st.reads.find(rs.context); it != st.reads.end()) {
-      it->second.waiter->done(rs.index);
-      st.reads.erase(it);
-    }
+    if (auto waiter = st.reads.take(rs.context)) (*waiter)->done(rs.index);
   }
 }
 
@@ -255,10 +238,7 @@ void process_ready(Self* self) {
         if (e.type == raft::EntryType::membership || e.data.empty() || st.waiting.empty()) continue;
         auto p = protocol::peek_proposal_origin(e.data);
         if (!p || p->origin != st.args.self_id) continue;
-        auto w = st.waiting.find(p->id);
-        if (w == st.waiting.end()) continue;
-        batch->waiters.push_back({e.index, p->id, std::move(w->second.reply)});
-        st.waiting.erase(w);
+        if (auto reply = st.waiting.take(p->id)) batch->waiters.push_back({e.index, p->id, std::move(*reply)});
       }
       batch->entries = take_entries(rd->committed);
       self->send(st.args.apply, apply_atom::value, CommittedBatchPtr(batch));
@@ -300,52 +280,20 @@ void process_ready(Self* self) {
 
 void expire(Self* self) {
   auto& st = self->state;
-  for (auto it = st.waiting.begin(); it != st.waiting.end();) {
-    if (it->second.expires_at_tick > st.ticks) {
-      ++it;
-      continue;
-    }
-    reply_error(it->second.reply, it->first, errors::timeout());
-    it = st.waiting.erase(it);
-  }
-  for (auto it = st.reads.begin(); it != st.reads.end();) {
-    if (it->second.expires_at_tick > st.ticks) {
-      ++it;
-      continue;
-    }
-    it->second.waiter->done(std::nullopt);
-    it = st.reads.erase(it);
-  }
-  for (auto it = st.lease_queries.begin(); it != st.lease_queries.end();) {
-    if (it->second.expires_at_tick > st.ticks) {
-      ++it;
-      continue;
-    }
-    it->second.promise.deliver(result_of(errors::timeout()));
-    it = st.lease_queries.erase(it);
-  }
-  for (auto it = st.transfers.begin(); it != st.transfers.end();) {
-    if (it->expires_at_tick > st.ticks) {
-      ++it;
-      continue;
-    }
-    it->promise.deliver(result_of(errors::leader_transfer_timeout()));
-    it = st.transfers.erase(it);
-  }
+  st.waiting.expire(st.ticks, [](std::uint64_t id, ReplyTo& r) { reply_error(r, id, errors::timeout()); });
+  st.reads.expire(st.ticks, [](std::uint64_t, ReadIndexWaiterPtr& w) { w->done(std::nullopt); });
+  st.transfers.expire(st.ticks, [](std::uint64_t, RaftActorState::Transfer& t) {
+    t.promise.deliver(result_of(errors::leader_transfer_timeout()));
+  });
 }
 
 // The member stops: whoever still waits on this actor hears so now, as
 // etcd's "server stopped", rather than at its deadline (which would hold up
 // the shutdown, and a removed member's exit, for a request timeout).
 void answer_everyone_stopped(RaftActorState& st) {
-  for (auto& [id, w] : st.waiting) reply_error(w.reply, id, errors::stopped());
-  st.waiting.clear();
-  for (auto& [ctx, r] : st.reads) r.waiter->done(std::nullopt);
-  st.reads.clear();
-  for (auto& [ctx, q] : st.lease_queries) q.promise.deliver(result_of(errors::stopped()));
-  st.lease_queries.clear();
-  for (auto& t : st.transfers) t.promise.deliver(result_of(errors::stopped()));
-  st.transfers.clear();
+  st.waiting.drain([](std::uint64_t id, ReplyTo& r) { reply_error(r, id, errors::stopped()); });
+  st.reads.drain([](std::uint64_t, ReadIndexWaiterPtr& w) { w->done(std::nullopt); });
+  st.transfers.drain([](std::uint64_t, RaftActorState::Transfer& t) { t.promise.deliver(result_of(errors::stopped())); });
 }
 
 }  // namespace
@@ -401,46 +349,8 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         process_ready(self);
       },
       [=](frame_atom, raft::NodeId from, std::uint8_t kind, const std::string& bytes) {
-        auto& st = self->state;
-        auto& core = *st.args.core;
-        switch (static_cast<PeerFrame>(kind)) {
-          case PeerFrame::snapshot_chunk:
-            receive_snapshot_chunk(self, from, bytes);
-            break;
-          case PeerFrame::lease_request:
-            // A follower's keep-alive or time-to-live: the leader's apply actor
-            // answers, and the answer goes back as bytes.
-            if (auto t = unpack<std::tuple<std::uint64_t, std::uint8_t, std::int64_t, bool>>(bytes);
-                t && core.role() == raft::Role::leader) {
-              const auto ctx = std::get<0>(*t);
-              self->request(st.args.apply, caf::infinite, lease_atom::value, std::get<1>(*t), std::get<2>(*t),
-                            std::get<3>(*t))
-                  .then([=](const ResultPtr& r) {
-                    send_frame(self, from, PeerFrame::lease_response,
-                               pack(ctx, static_cast<int>(r->error.code), r->error.message,
-                                    r->response ? r->response->SerializeAsString() : std::string()));
-                  });
-            }
-            break;
-          case PeerFrame::lease_response:
-            if (auto t = unpack<std::tuple<std::uint64_t, int, std::string, std::string>>(bytes)) {
-              const auto& [ctx, code, message, body] = *t;
-              auto it = st.lease_queries.find(ctx);
-              if (it == st.lease_queries.end()) break;
-              auto r = result_of(ApiError{static_cast<StatusCode>(code), message});
-              if (it->second.query == LeaseQuery::renew) {
-                r->response = std::make_shared<etcdserverpb::LeaseKeepAliveResponse>();
-              } else {
-                r->response = std::make_shared<etcdserverpb::LeaseTimeToLiveResponse>();
-              }
-              if (!r->response->ParseFromString(body)) r->error = errors::timeout();
-              it->second.promise.deliver(ResultPtr(r));
-              st.lease_queries.erase(it);
-            }
-            break;
-          default:
-            break;
-        }
+        // The only frames besides Raft's messages that come here: snapshots.
+        if (static_cast<PeerFrame>(kind) == PeerFrame::snapshot_chunk) receive_snapshot_chunk(self, from, bytes);
         process_ready(self);
       },
       [=](readidx_atom, const ReadIndexWaiterPtr& waiter) {
@@ -449,28 +359,9 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         // own node has applied that index.
         auto& st = self->state;
         const auto ctx = st.next_id++;
-        st.reads[ctx] = RaftActorState::PendingRead{waiter, st.ticks + timeout_ticks(st)};
+        st.reads.add(ctx, waiter, st.ticks + timeout_ticks(st));
         request_read_index(self, ctx);
         process_ready(self);
-      },
-      [=](lease_atom, std::uint8_t query, std::int64_t id, bool keys) -> caf::result<ResultPtr> {
-        // Only the leader knows when a lease expires: it answers keep-alives
-        // and time-to-live questions; a follower asks it.
-        auto& st = self->state;
-        auto& core = *st.args.core;
-        auto rp = self->make_response_promise();
-        if (core.role() == raft::Role::leader) {
-          self->request(st.args.apply, caf::infinite, lease_atom::value, query, id, keys)
-              .then([=](const ResultPtr& r) mutable { rp.deliver(r); });
-        } else if (core.leader() != 0) {
-          const auto ctx = st.next_id++;
-          st.lease_queries[ctx] =
-              RaftActorState::PendingLeaseQuery{rp, static_cast<LeaseQuery>(query), st.ticks + timeout_ticks(st)};
-          send_frame(self, core.leader(), PeerFrame::lease_request, pack(ctx, query, id, keys));
-        } else {
-          rp.deliver(result_of(errors::no_leader()));
-        }
-        return rp;
       },
       [=](transfer_atom, raft::NodeId target) -> caf::result<ResultPtr> {
         // etcdctl move-leader: only the leader hands over, to another member;

@@ -10,15 +10,14 @@
 // the leader, held until one is known) is the core's business; the session
 // waits on its own node for the entry to be applied.
 #include <caf/all.hpp>
-#include <deque>
 #include <functional>
-#include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "core/cluster/waiting_requests.hpp"
 #include "core/raft/raft_core.hpp"
 #include "protocol/snapshot_chunks.hpp"
 
@@ -29,6 +28,7 @@ struct RaftActorArgs {
   caf::actor storage;
   caf::actor apply;
   caf::actor transport;  // carries Raft messages and frames to the peers
+  caf::actor lease_relay;  // told who leads
   raft::NodeId self_id = 0;
   ProposalIds proposal_ids;  // shared with the member's sessions
   // This member's attributes, published through the log once a leader is known.
@@ -57,15 +57,14 @@ struct RaftActorState {
   bool publishing = false;
   std::uint64_t ticks = 0;
   std::uint64_t leaderless_ticks = 0;  // since a leader was last known
-  std::uint64_t next_id = 1;  // read contexts
-  // A session waiting for its proposal to be applied; it gets "request timed
-  // out" once `expires_at_tick` passes (a timer here, not one per session: a
-  // session's own delayed message would keep it alive until it fired).
-  struct Waiter {
-    ReplyTo reply;
-    std::uint64_t expires_at_tick = 0;
-  };
-  std::map<std::uint64_t, Waiter> waiting;  // by proposal id (this member's)
+  std::uint64_t next_id = 1;  // read contexts and transfer numbers
+  raft::NodeId told_leader = 0;  // what the lease relay last heard
+  // Sessions waiting for their proposals to be applied, by proposal id (this
+  // member's): from the request until the entry commits here (then the
+  // waiter goes with the entry to the apply actor, which answers it) or its
+  // deadline ("request timed out": a timer here, not one per session, whose
+  // own delayed message would keep it alive until it fired).
+  cluster::WaitingRequests<std::uint64_t, ReplyTo> waiting;
   // What a leader receives in one burst of its mailbox goes to the core at the
   // burst's end (a flush message queued behind it): encoded entries in one
   // append per follower, read contexts in one heartbeat round.
@@ -73,26 +72,15 @@ struct RaftActorState {
   std::vector<std::uint64_t> batched_reads;
   bool member = false;  // this member is in the membership last applied
   bool flush_scheduled = false;
-  struct PendingRead {
-    ReadIndexWaiterPtr waiter;
-    std::uint64_t expires_at_tick = 0;
-  };
-  std::map<std::uint64_t, PendingRead> reads;  // by read context
+  cluster::WaitingRequests<std::uint64_t, ReadIndexWaiterPtr> reads;  // by read context
   bool said_waiting = false;  // logged that writes wait for a leader, since one was last known
-  // A leadership transfer waiting for the new leader to be known here.
+  // Leadership transfers waiting for the new leader to be known here, by
+  // their number.
   struct Transfer {
     raft::NodeId target = 0;
     caf::response_promise promise;
-    std::uint64_t expires_at_tick = 0;
   };
-  std::vector<Transfer> transfers;
-  // Follower: lease questions sent to the leader, by context.
-  struct PendingLeaseQuery {
-    caf::response_promise promise;
-    LeaseQuery query = LeaseQuery::renew;
-    std::uint64_t expires_at_tick = 0;
-  };
-  std::map<std::uint64_t, PendingLeaseQuery> lease_queries;
+  cluster::WaitingRequests<std::uint64_t, Transfer> transfers;
   // Leader: followers a snapshot is being prepared or sent for.
   std::set<raft::NodeId> snapshots_out;
   // Follower: the snapshot arriving from the leader, chunk by chunk, and

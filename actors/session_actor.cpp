@@ -326,7 +326,7 @@ caf::behavior session_actor(caf::event_based_actor* self, Ctx ctx, CallPtr call)
     }
     case CallKind::lease_time_to_live: {
       const auto& q = static_cast<const LeaseTimeToLiveRequest&>(req);
-      self->request(ctx->raft, std::chrono::milliseconds(limits::request_timeout_ms), lease_atom::value,
+      self->request(ctx->leases, std::chrono::milliseconds(limits::request_timeout_ms), lease_atom::value,
                     static_cast<std::uint8_t>(LeaseQuery::time_to_live), q.id(), q.keys())
           .then([=](const ResultPtr& r) { finish_with(self, call, r); },
                 [=](caf::error&) { finish(self, call, errors::timeout()); });

@@ -18,6 +18,7 @@ namespace acord::actors {
 // What every session of a node shares.
 struct SessionContext {
   caf::actor raft;
+  caf::actor leases;  // keep-alives and time-to-live (lease_relay)
   caf::actor apply;
   caf::actor watch;
   std::atomic<std::uint64_t> next_stream_id{1};

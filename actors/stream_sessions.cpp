@@ -28,7 +28,7 @@ caf::behavior keep_alive_session(caf::event_based_actor* self, std::shared_ptr<S
       [=](stream_request_atom, const StreamMessagePtr& m) {
         ++progress->pending;
         const auto id = static_cast<const LeaseKeepAliveRequest&>(*m).id();
-        self->request(ctx->raft, std::chrono::milliseconds(limits::request_timeout_ms), lease_atom::value,
+        self->request(ctx->leases, std::chrono::milliseconds(limits::request_timeout_ms), lease_atom::value,
                       static_cast<std::uint8_t>(LeaseQuery::renew), id, false)
             .then(
                 [=](const ResultPtr& r) {

@@ -2,7 +2,7 @@
 // One session actor per client stream. It owns what the stream holds (its
 // keep-alives, its watches) and releases it all when the stream ends.
 //   keep-alive: each LeaseKeepAliveRequest renews the lease on the leader
-//               (through the raft actor) and its answer goes back in order
+//               (through the lease relay) and its answer goes back in order
 //               of completion; an error ends the stream with etcd's status.
 //   watch:      creates, cancels and progress requests go to the node's
 //               watch actor, which writes the responses to this stream.

@@ -217,3 +217,27 @@ TEST_CASE("leases survive a restart: granted, attached keys, and revocation afte
   REQUIRE(s.wait_ready());
   CHECK_THAT(etcdctl(s.endpoint(), {"lease", "list"}).out, Catch::Contains("found 0 leases"));
 }
+
+TEST_CASE("cluster: keep-alive and time-to-live asked of a follower are answered by the leader's lease table",
+          "[cluster][lease]") {
+  TestCluster c(3);
+  const int leader = c.wait_leader();
+  REQUIRE(leader >= 0);
+  const std::string follower = c.members[(leader + 1) % 3]->endpoint();
+  const auto id = lease_id_of(etcdctl(follower, {"lease", "grant", "30"}));
+  auto kept = etcdctl(follower, {"lease", "keep-alive", "--once", id});
+  INFO(kept.out << kept.err);
+  CHECK(kept.exit_code == 0);
+  CHECK(kept.out.find("lease " + id + " keepalived with TTL(30)") != std::string::npos);
+  auto ttl = etcdctl(follower, {"lease", "timetolive", id});
+  INFO(ttl.out << ttl.err);
+  std::smatch m;
+  REQUIRE(std::regex_search(ttl.out, m, std::regex("granted with TTL\\(30s\\), remaining\\(([0-9]+)s\\)")));
+  CHECK(std::stoi(m[1]) >= 25);
+  CHECK(std::stoi(m[1]) <= 30);
+  // Revoked, the leader's answer is etcd's error, passed back as it is.
+  REQUIRE(etcdctl(follower, {"lease", "revoke", id}).exit_code == 0);
+  auto gone = etcdctl(follower, {"lease", "keep-alive", "--once", id});
+  CHECK(gone.exit_code != 0);
+  CHECK((gone.out + gone.err).find("requested lease not found") != std::string::npos);
+}

@@ -253,7 +253,9 @@ void Cluster::maybe_reconfigure() {
   if (coin(rng_) >= faults_.reconfigure) return;
   for (NodeId id : ids_) {
     Node& n = node(id);
-    if (!running(n) || n.core->role() != Role::leader || n.core->membership_change_pending()) continue;
+    // Proposed whether or not a change is pending: the leader queues it (and
+    // a follower forwards it), so the one-at-a-time rule is what keeps them apart.
+    if (!running(n) || n.core->role() != Role::leader) continue;
     const auto& voters = n.core->voters();
     std::vector<NodeId> spare;
     for (NodeId x : ids_) {
