@@ -23,10 +23,10 @@ RaftCore::RaftCore(Config config, Restored restored)
       log_(std::move(restored.entries), restored.first_index, restored.term_before_first, restored.hard_state.commit,
            restored.applied),
       last_hard_state_(restored.hard_state),
-      waiting_(config_.max_waiting_entries, config_.max_wait_ticks),
       // Mixed so that no seed cancels the id out: members must not share
       // their election timeouts (§5.2).
-      rng_(config_.seed ^ (config_.id * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL)) {
+      rng_(config_.seed ^ (config_.id * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL)),
+      waiting_(config_.max_waiting_entries, config_.max_wait_ticks) {
   std::sort(config_.voters.begin(), config_.voters.end());
   config_.voters.erase(std::unique(config_.voters.begin(), config_.voters.end()), config_.voters.end());
   reset_election_timeout();
@@ -192,82 +192,6 @@ void RaftCore::campaign() {
   }
 }
 
-ProposeResult RaftCore::propose(std::string data, EntryType type) {
-  std::vector<Entry> entries;
-  entries.push_back(Entry{0, 0, type, std::move(data)});
-  return propose_entries(std::move(entries));
-}
-
-ProposeResult RaftCore::propose_batch(std::vector<std::string> datas) {
-  std::vector<Entry> entries;
-  entries.reserve(datas.size());
-  for (auto& d : datas) entries.push_back(Entry{0, 0, EntryType::normal, std::move(d)});
-  return propose_entries(std::move(entries));
-}
-
-ProposeResult RaftCore::propose_conf_change(std::string data) { return propose(std::move(data), EntryType::conf_change); }
-
-ProposeResult RaftCore::propose_entries(std::vector<Entry> entries) {
-  if (entries.empty()) return ProposeResult::appended;
-  if (role_ == Role::leader && transferee_ == 0) return append_proposals(std::move(entries));
-  if (role_ != Role::leader && leader_ != 0) {
-    Message m;
-    m.type = Message::Type::propose;
-    m.to = leader_;
-    m.context = config_.epoch;
-    m.index = ++forwards_sent_;
-    m.entries = std::move(entries);
-    send(std::move(m));
-    return ProposeResult::forwarded;
-  }
-  if (!waiting_.has_room(entries.size())) return ProposeResult::dropped;
-  for (auto& e : entries) waiting_.hold(std::move(e), ticks_);
-  return ProposeResult::held;
-}
-
-ProposeResult RaftCore::append_proposals(std::vector<Entry> entries) {
-  bool appended = false;
-  for (auto& e : entries) {
-    if (changes_membership(e.type)) {
-      // §4.1 of the thesis: one change at a time, each a single voter, so any
-      // quorum of the old voters overlaps any quorum of the new.
-      queued_conf_changes_.push_back(std::move(e.data));
-      continue;
-    }
-    append_own(e.type, std::move(e.data));
-    appended = true;
-  }
-  const bool queued = !queued_conf_changes_.empty();
-  append_queued_conf_change();
-  if (queued && queued_conf_changes_.empty()) appended = true;
-  if (appended) broadcast_append();
-  if (appended) return ProposeResult::appended;
-  return ProposeResult::queued;
-}
-
-bool RaftCore::append_queued_conf_change() {
-  if (queued_conf_changes_.empty() || pending_conf_index_ > config_.voters_index) return false;
-  // Nor before this leader committed an entry of its own term (the fix to
-  // single-server changes Ongaro posted to raft-dev in 2015): a change an
-  // earlier leader left uncommitted in some logs could otherwise win an
-  // election later on a membership that never had a quorum of ours.
-  if (term_at(commit_index()) != term_) return false;
-  // Not while handing over either: a new entry would leave the transferee's
-  // log behind ours, and the others would refuse it their votes.
-  if (transferee_ != 0) return false;
-  append_own(EntryType::conf_change, std::move(queued_conf_changes_.front()));
-  queued_conf_changes_.pop_front();
-  pending_conf_index_ = last_index();
-  return true;
-}
-
-void RaftCore::release_waiting() {
-  if (waiting_.has_entries() && ((role_ == Role::leader && transferee_ == 0) || (role_ != Role::leader && leader_ != 0))) {
-    propose_entries(waiting_.take_entries());
-  }
-  if (waiting_.has_reads() && leader_ != 0) read_index_batch(waiting_.take_reads());
-}
-
 void RaftCore::apply_conf_change(Index index, std::vector<NodeId> voters) {
   if (index < config_.voters_index) return;
   std::sort(voters.begin(), voters.end());
@@ -302,57 +226,6 @@ void RaftCore::apply_conf_change(Index index, std::vector<NodeId> voters) {
   maybe_commit();
   broadcast_append();
   release_confirmed_reads();
-}
-
-void RaftCore::read_index(std::uint64_t context) { read_index_batch({context}); }
-
-void RaftCore::read_index_batch(const std::vector<std::uint64_t>& contexts) {
-  if (role_ != Role::leader) {
-    if (leader_ == 0) {
-      for (auto context : contexts) waiting_.hold_read(context, ticks_);
-      return;
-    }
-    // One message for the batch: its entries carry the contexts (as their
-    // indexes), as etcd-io/raft's MsgReadIndex carries its one in an entry.
-    Message m;
-    m.type = Message::Type::read_index;
-    m.to = leader_;
-    for (auto context : contexts) m.entries.push_back(Entry{0, context, EntryType::normal, {}});
-    send(std::move(m));
-    return;
-  }
-  std::vector<ReadAsk> asks;
-  for (auto context : contexts) asks.push_back(ReadAsk{context, config_.id});
-  ask_read_points(asks);
-}
-
-// Leader: read points for this node's reads and its followers'. Those asked
-// before the next Ready share one heartbeat round (sent by ready()).
-void RaftCore::ask_read_points(const std::vector<ReadAsk>& asks) {
-  for (const auto& ask : asks) {
-    if (term_at(commit_index()) != term_) {
-      // Until an entry of this term commits, this leader's commit index may be
-      // behind what earlier leaders committed.
-      reads_.wait_for_commit(ask);
-    } else if (quorum() == 1 && promotable()) {
-      answer_read(ask, commit_index());
-    } else {
-      reads_.add(ask, commit_index(), config_.id);
-    }
-  }
-}
-
-void RaftCore::answer_read(const ReadAsk& ask, Index index) {
-  if (ask.from == config_.id) {
-    read_states_.push_back(ReadState{ask.context, index});
-    return;
-  }
-  Message m;
-  m.type = Message::Type::read_index_response;
-  m.to = ask.from;
-  m.context = ask.context;
-  m.index = index;
-  send(std::move(m));
 }
 
 void RaftCore::step(const Message& m) {
@@ -666,44 +539,8 @@ void RaftCore::handle_heartbeat(const Message& m) {
   send(std::move(r));
 }
 
-// ---- reads -------------------------------------------------------------------
-
-void RaftCore::release_confirmed_reads() {
-  for (const auto& point : reads_.take_confirmed(majority())) answer_read(point.ask, point.index);
-}
-
 bool RaftCore::conf_change_unapplied() const {
   return log_.last_membership_change(config_.voters_index, commit_index()) != 0;
-}
-
-// ---- Ready -------------------------------------------------------------------
-
-bool RaftCore::has_ready() const {
-  return log_.has_unstable() || log_.has_to_apply() || !outbox_.empty() || !read_states_.empty() ||
-         reads_.round_open() || HardState{term_, vote_, commit_index()} != last_hard_state_;
-}
-
-Ready RaftCore::ready() {
-  if (reads_.round_open()) broadcast_heartbeat(reads_.open_round());
-  Ready rd;
-  HardState hs{term_, vote_, commit_index()};
-  if (hs != last_hard_state_) rd.hard_state = hs;
-  rd.entries = log_.unstable_entries();
-  rd.committed = log_.entries_to_apply();  // only entries already durable here
-  rd.messages = std::move(outbox_);
-  outbox_.clear();
-  rd.read_states = std::move(read_states_);
-  read_states_.clear();
-  return rd;
-}
-
-void RaftCore::advance(const Ready& rd) {
-  if (rd.hard_state) last_hard_state_ = *rd.hard_state;
-  for (auto it = rd.entries.rbegin(); it != rd.entries.rend(); ++it) {
-    if (log_.stable_to(it->index, it->term)) break;
-  }
-  if (!rd.committed.empty()) log_.applied_to(rd.committed.back().index);
-  if (maybe_commit()) broadcast_append();
 }
 
 bool RaftCore::restore_snapshot(Index index, Term term, NodeId from) {

@@ -15,6 +15,12 @@
 // apply_conf_change, and a leader has at most one change that is not applied
 // (the next waits in its queue). Proposals may be made on any member: a
 // follower forwards them to the leader, and without a leader they wait.
+//
+// Where it lives: raft_core.cpp (roles, elections, replication, stepping
+// messages), raft_proposals.cpp, raft_reads.cpp, raft_ready.cpp (the Ready
+// face); beside it the log (raft_log), each follower's progress (progress),
+// majorities (quorum), the ReadIndex queue (read_queue), what waits for a
+// leader (leader_wait) and the terms of dropped entries (term_history).
 #include <cstdint>
 #include <deque>
 #include <map>
