@@ -224,7 +224,7 @@ TEST_CASE("leadership transfer: a caught-up follower takes over at once, a laggi
   CHECK_FALSE(net[1].transfer_leadership(2));  // only a leader hands over
 }
 
-TEST_CASE("a follower forwards proposals to the leader in one message; they commit once, in order", "[raft][cluster][forward]") {
+TEST_CASE("a follower forwards proposals to the leader in one message - they commit once, in order", "[raft][cluster][forward]") {
   Net net(3);
   net[1].campaign();
   net.settle();

@@ -93,7 +93,7 @@ TEST_CASE("without a leader a proposal waits in the core, and is appended once t
   CHECK(d.applied[1].term == 1);
 }
 
-TEST_CASE("what waits for a leader is dropped after max_wait_ticks; past max_waiting_entries it is refused", "[raft][wait]") {
+TEST_CASE("what waits for a leader is dropped after max_wait_ticks - past max_waiting_entries it is refused", "[raft][wait]") {
   Config c = single();
   c.election_ticks = 1000;  // no election meanwhile
   c.max_waiting_entries = 3;

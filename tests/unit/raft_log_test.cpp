@@ -39,7 +39,7 @@ TEST_CASE("raft log: trim never passes what was handed out to apply", "[raft][lo
   CHECK(log.entries().size() == 2);
 }
 
-TEST_CASE("raft log: merge skips what it holds and replaces a conflicting tail; replaced entries are not stable", "[raft][log]") {
+TEST_CASE("raft log: merge skips what it holds and replaces a conflicting tail - replaced entries are not stable", "[raft][log]") {
   RaftLog log(entries(1, {1, 1}), 1, 0, 1, 1);
   log.append(2, EntryType::normal, "a");  // 3, term 2: not durable yet
   log.append(2, EntryType::normal, "b");  // 4
@@ -106,7 +106,7 @@ TEST_CASE("progress: probe sends one append at a time and backs up on refusal", 
   CHECK(pr.next == 4);  // never below what it is known to hold
 }
 
-TEST_CASE("progress: replicate pipelines up to its window; acknowledgements free it", "[raft][progress]") {
+TEST_CASE("progress: replicate pipelines up to its window - acknowledgements free it", "[raft][progress]") {
   Progress pr(1, 2);
   CHECK(pr.maybe_update(5));
   pr.become_replicate();
