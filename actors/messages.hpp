@@ -46,8 +46,9 @@ using trim_atom = caf::atom_constant<caf::atom("trim")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using raft_link_atom = caf::atom_constant<caf::atom("raftlink")>;
-// To the transport: (lease_link_atom, actor) gets the lease frames from now on.
-using lease_link_atom = caf::atom_constant<caf::atom("leaselink")>;
+// To the transport: (route_atom, PeerFrame kind, actor): frames of that kind go
+// to that actor from now on.
+using route_atom = caf::atom_constant<caf::atom("route")>;
 // Between members: (peer_atom, cluster id, sender id, PeerFrame kind, bytes).
 using peer_atom = caf::atom_constant<caf::atom("peer")>;
 // Local, between the raft actor and the transport: (frame_atom, peer id, kind, bytes).

@@ -9,6 +9,7 @@
 #include "storage/etcd_import.hpp"
 #include "actors/lease_actor.hpp"
 #include "actors/lease_relay.hpp"
+#include "actors/snapshot_transfer.hpp"
 #include "actors/watch_actor.hpp"
 #include "actors/peer_transport.hpp"
 #include "actors/raft_actor.hpp"
@@ -248,7 +249,12 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   if (!known_members->members.empty()) caf::anon_send(node.transport, members_atom::value, MembershipPtr(known_members));
 
   node.lease_relay = sys.spawn(lease_relay, LeaseRelayArgs{node.apply, node.transport, c.heartbeat_interval_ms});
-  caf::anon_send(node.transport, lease_link_atom::value, node.lease_relay);
+  node.snapshot_transfer = sys.spawn(snapshot_transfer, SnapshotTransferArgs{node.apply, node.transport, {}});
+  for (auto [kind, to] : {std::make_pair(PeerFrame::lease_request, node.lease_relay),
+                          std::make_pair(PeerFrame::lease_response, node.lease_relay),
+                          std::make_pair(PeerFrame::snapshot_chunk, node.snapshot_transfer)}) {
+    caf::anon_send(node.transport, route_atom::value, static_cast<std::uint8_t>(kind), to);
+  }
 
   const auto proposal_ids = std::make_shared<cluster::ProposalIds>(loaded.start_epoch);
   RaftActorArgs ra;
@@ -259,6 +265,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   ra.storage = node.storage;
   ra.apply = node.apply;
   ra.lease_relay = node.lease_relay;
+  ra.snapshot_transfer = node.snapshot_transfer;
   ra.retain_entries = std::min<std::uint64_t>(limits::raft_log_retain_entries, c.snapshot_count);
   ra.on_removed = c.on_removed;
   // Once a leader is known the node publishes its name and client urls; a new
@@ -287,6 +294,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   caf::anon_send(node.apply, watch_link_atom::value, node.watch);
   node.lease = sys.spawn(lease_actor, LeaseActorArgs{node.apply, node.raft, node.identity.member_id});
   caf::anon_send(node.transport, raft_link_atom::value, node.raft);
+  caf::anon_send(node.snapshot_transfer, raft_link_atom::value, node.raft);
 
   node.sessions = std::make_shared<SessionContext>();
   node.sessions->proposal_ids = proposal_ids;
@@ -311,12 +319,14 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
 }
 
 void stop_node(NodeActors& node) {
-  for (auto* a : {&node.lease, &node.lease_relay, &node.watch, &node.raft, &node.apply, &node.storage, &node.transport}) {
+  for (auto* a : {&node.lease, &node.lease_relay, &node.snapshot_transfer, &node.watch, &node.raft, &node.apply,
+                  &node.storage, &node.transport}) {
     if (*a) caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
   }
   // A detached actor's thread ends only once every handle to it is gone.
   node.sessions.reset();
-  node.lease = node.lease_relay = node.watch = node.raft = node.apply = node.storage = node.transport = caf::actor{};
+  node.lease = node.lease_relay = node.snapshot_transfer = node.watch = node.raft = node.apply = node.storage =
+      node.transport = caf::actor{};
 }
 
 }  // namespace acord::actors

@@ -29,7 +29,7 @@ bool prepare_store(const NodeConfig& config, storage::Store& store, storage::Loa
                    bool* restarted = nullptr, const FetchCluster& fetch_cluster = {});
 
 struct NodeActors {
-  caf::actor storage, raft, apply, lease, lease_relay, watch;
+  caf::actor storage, raft, apply, lease, lease_relay, snapshot_transfer, watch;
   caf::actor transport;  // published on the peer port by the caller
   std::shared_ptr<SessionContext> sessions;
   storage::Identity identity;

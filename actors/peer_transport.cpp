@@ -186,11 +186,8 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
             return;
           }
           adopt_sender(self, from);
-          const auto frame = static_cast<PeerFrame>(kind);
-          if (frame == PeerFrame::lease_request || frame == PeerFrame::lease_response) {
-            if (st.args.leases) self->send(st.args.leases, frame_atom::value, from, kind, bytes);
-          } else if (frame != PeerFrame::hello) {
-            self->send(st.args.raft, frame_atom::value, from, kind, bytes);
+          if (auto route = st.args.routes.find(kind); route != st.args.routes.end()) {
+            self->send(route->second, frame_atom::value, from, kind, bytes);
           }
           return;
         }
@@ -214,7 +211,7 @@ caf::behavior peer_transport(Self* self, PeerTransportArgs args) {
                                  st.membership ? protocol::encode(*st.membership) : std::string());
       },
       [=](raft_link_atom, const caf::actor& raft) { self->state.args.raft = raft; },
-      [=](lease_link_atom, const caf::actor& leases) { self->state.args.leases = leases; },
+      [=](route_atom, std::uint8_t kind, const caf::actor& to) { self->state.args.routes[kind] = to; },
       [=](get_dropped_atom) { return self->state.dropped_frames; },
   };
 }

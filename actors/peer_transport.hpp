@@ -30,8 +30,10 @@ struct PeerTransportArgs {
   raft::NodeId self_id = 0;
   std::uint64_t cluster_id = 0;
   std::vector<PeerAddress> peers;
-  caf::actor raft;  // gets (inbound_atom, RaftMessagesPtr) and (frame_atom, from, kind, bytes)
-  caf::actor leases;  // gets the lease_request and lease_response frames (the lease relay)
+  caf::actor raft;  // gets (inbound_atom, RaftMessagesPtr)
+  // Where the other frames go, by kind, as (frame_atom, from, kind, bytes):
+  // lease questions to the lease relay, snapshot chunks to the snapshot transfer.
+  std::map<std::uint8_t, caf::actor> routes;
 };
 
 struct PeerTransportState {

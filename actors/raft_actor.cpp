@@ -19,7 +19,6 @@ std::uint64_t timeout_ticks(const RaftActorState& st) {
 void reply_error(const ReplyTo& to, std::uint64_t id, ApiError e) { to.deliver(id, result_of(std::move(e))); }
 
 void process_ready(Self* self);
-void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes);
 
 void schedule_flush(Self* self) {
   if (self->state.flush_scheduled) return;
@@ -54,12 +53,6 @@ void flush(Self* self) {
     note(self, core.propose_batch(std::move(entries)), count);
   }
   if (!reads.empty()) core.read_index_batch(reads);
-}
-
-void send_frame(Self* self, raft::NodeId to, PeerFrame kind, std::string bytes) {
-  if (self->state.args.transport) {
-    self->send(self->state.args.transport, frame_atom::value, to, static_cast<std::uint8_t>(kind), std::move(bytes));
-  }
 }
 
 // Hands a proposal to the core (which appends, forwards or holds it); normal
@@ -143,41 +136,12 @@ void deliver_read_states(Self* self, const std::vector<raft::ReadState>& states)
   }
 }
 
-// Sends the state machine to a follower that is behind the log: asks the apply
-// actor for a snapshot at its applied index and streams it in chunks. A lost
-// chunk loses the snapshot; Raft asks again after an election timeout.
-void send_snapshot(Self* self, raft::NodeId to) {
-  auto& st = self->state;
-  if (!st.snapshots_out.insert(to).second) return;
-  self->request(st.args.apply, caf::infinite, snapshot_atom::value)
-      .then([=](raft::Index index, raft::Term applied_term, const SnapshotBytesPtr& bytes) {
-        auto& st = self->state;
-        st.snapshots_out.erase(to);
-        // The term comes with the state machine: the in-memory log may have
-        // forgotten the entry at `index` (it keeps a tail of what it handed
-        // out, and the apply actor can lag further behind than that).
-        // Data written before the applied term was kept has none until an
-        // entry is applied; the log may still hold it.
-        const raft::Term term = applied_term != 0 ? applied_term : st.args.core->term_at(index);
-        if (term == 0) {
-          log_warn("no term known for a snapshot at index " + std::to_string(index) + "; not sent to " +
-                   cluster::to_hex(to) + " (Raft asks again)");
-          return;
-        }
-        log_info("sending a snapshot at index " + std::to_string(index) + " (" + std::to_string(bytes->size()) +
-                 " bytes) to " + cluster::to_hex(to));
-        for (auto& frame : protocol::snapshot_chunk_frames(index, term, *bytes, limits::snapshot_chunk_bytes)) {
-          send_frame(self, to, PeerFrame::snapshot_chunk, std::move(frame));
-        }
-      });
-}
-
 void send_messages(Self* self, std::vector<raft::Message> msgs) {
   if (msgs.empty() || !self->state.args.transport) return;
   auto batch = std::make_shared<std::vector<raft::Message>>();
   for (auto& m : msgs) {
     if (m.type == raft::Message::Type::snapshot) {
-      send_snapshot(self, m.to);
+      if (self->state.args.snapshot_transfer) self->send(self->state.args.snapshot_transfer, snapshot_atom::value, m.to);
     } else {
       batch->push_back(std::move(m));
     }
@@ -185,34 +149,28 @@ void send_messages(Self* self, std::vector<raft::Message> msgs) {
   if (!batch->empty()) self->send(self->state.args.transport, outbound_atom::value, RaftMessagesPtr(batch));
 }
 
-// A chunk of the leader's snapshot; the last one installs it.
-void receive_snapshot_chunk(Self* self, raft::NodeId from, const std::string& frame) {
+// A whole snapshot from the leader: installed unless this node is already
+// that far (a late or repeated one would throw away entries it holds); the
+// leader hears how far it is either way.
+void install_snapshot(Self* self, raft::NodeId from, raft::Index index, raft::Term term, const SnapshotBytesPtr& bytes) {
   auto& st = self->state;
   if (st.installing) return;
-  auto snap = st.incoming.add(from, frame);
-  if (!snap) return;
-  const auto index = snap->index;
-  const auto term = snap->term;
   if (index <= st.args.core->commit_index()) {
-    // Already this far (a late or repeated snapshot): installing it would
-    // throw away log entries this node holds. Just tell the leader.
     st.args.core->restore_snapshot(index, term, from);
     process_ready(self);
     return;
   }
   st.installing = true;
-  auto data = std::make_shared<std::string>(std::move(snap->bytes));
-  self->request(st.args.apply, caf::infinite, install_atom::value, index, term, SnapshotBytesPtr(data))
-      .then([=](bool ok) {
-        auto& st = self->state;
-        st.installing = false;
-        if (ok && st.args.core->restore_snapshot(index, term, from)) {
-          log_info("installed a snapshot at index " + std::to_string(index) + " from " + cluster::to_hex(from));
-        } else if (!ok) {
-          log_warn("a snapshot from " + cluster::to_hex(from) + " did not decode; waiting for another");
-        }
-        process_ready(self);
-      });
+  self->request(st.args.apply, caf::infinite, install_atom::value, index, term, bytes).then([=](bool ok) {
+    auto& st = self->state;
+    st.installing = false;
+    if (ok && st.args.core->restore_snapshot(index, term, from)) {
+      log_info("installed a snapshot at index " + std::to_string(index) + " from " + cluster::to_hex(from));
+    } else if (!ok) {
+      log_warn("a snapshot from " + cluster::to_hex(from) + " did not decode; waiting for another");
+    }
+    process_ready(self);
+  });
 }
 
 // The entries of a Ready, their bytes moved out rather than copied: advance()
@@ -348,10 +306,8 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         for (const auto& m : *msgs) self->state.args.core->step(m);
         process_ready(self);
       },
-      [=](frame_atom, raft::NodeId from, std::uint8_t kind, const std::string& bytes) {
-        // The only frames besides Raft's messages that come here: snapshots.
-        if (static_cast<PeerFrame>(kind) == PeerFrame::snapshot_chunk) receive_snapshot_chunk(self, from, bytes);
-        process_ready(self);
+      [=](install_atom, raft::NodeId from, raft::Index index, raft::Term term, const SnapshotBytesPtr& bytes) {
+        install_snapshot(self, from, index, term, bytes);
       },
       [=](readidx_atom, const ReadIndexWaiterPtr& waiter) {
         // ReadIndex (§6.4): the leader confirms it still leads with a quorum

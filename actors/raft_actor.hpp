@@ -12,14 +12,12 @@
 #include <caf/all.hpp>
 #include <functional>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "actors/messages.hpp"
 #include "core/cluster/waiting_requests.hpp"
 #include "core/raft/raft_core.hpp"
-#include "protocol/snapshot_chunks.hpp"
 
 namespace acord::actors {
 
@@ -29,6 +27,7 @@ struct RaftActorArgs {
   caf::actor apply;
   caf::actor transport;  // carries Raft messages and frames to the peers
   caf::actor lease_relay;  // told who leads
+  caf::actor snapshot_transfer;  // sends the snapshots the core asks for
   raft::NodeId self_id = 0;
   ProposalIds proposal_ids;  // shared with the member's sessions
   // This member's attributes, published through the log once a leader is known.
@@ -81,11 +80,8 @@ struct RaftActorState {
     caf::response_promise promise;
   };
   cluster::WaitingRequests<std::uint64_t, Transfer> transfers;
-  // Leader: followers a snapshot is being prepared or sent for.
-  std::set<raft::NodeId> snapshots_out;
-  // Follower: the snapshot arriving from the leader, chunk by chunk, and
-  // whether one is being installed (chunks meanwhile are dropped).
-  protocol::SnapshotAssembly incoming;
+  // Follower: a snapshot from the leader is being installed (another
+  // arriving meanwhile is dropped; the leader sends one again if needed).
   bool installing = false;
   static inline const char* name = "raft";
 };
