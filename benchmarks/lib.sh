@@ -7,6 +7,7 @@
 #   start_server NAME BINARY      one member: also sets $pid and $port
 #   stop_server
 #   jget JSON FIELD               a number field of acord-bench's --json line
+#   leader_endpoint               the started cluster's leader, host:port
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
     || echo $((20000 + RANDOM % 20000))
@@ -64,6 +65,14 @@ cluster_kib() {  # VmRSS | VmHWM
 }
 
 jget() { sed -n "s/.*\"$2\":\([-0-9.e+]*\).*/\1/p" <<<"$1"; }
+
+leader_endpoint() {
+  etcdctl --endpoints "$endpoints" --command-timeout 5s endpoint status -w json 2>/dev/null | python3 -c '
+import json, sys
+for s in json.load(sys.stdin):
+    if s["Status"]["header"]["member_id"] == s["Status"]["leader"]:
+        print(s["Endpoint"]); break'
+}
 
 start_server() {  # name binary
   start_cluster "$1" "$2" 1 || return 1
