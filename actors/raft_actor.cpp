@@ -211,10 +211,14 @@ void process_ready(Self* self) {
     auto ws = std::make_shared<storage::WriteSet>();
     ws->hard_state = rd->hard_state;
     ws->entries = take_entries(rd->entries);
-    ws->sync = true;  // Raft's promise: durable before it counts, and before anyone hears of it
     st.persisting = true;
     const bool same_term_and_vote =
         !rd->hard_state || (rd->hard_state->term == st.durable_term && rd->hard_state->vote == st.durable_vote);
+    // Raft's promise: entries, a term and a vote are durable before they count
+    // and before anyone hears of them. A new commit index alone need not be
+    // (etcd-io/raft's MustSync): lost in a crash, it is learned again, and the
+    // state machine skips the entries it applied already.
+    ws->sync = !ws->entries.empty() || !same_term_and_vote;
     if (core.role() == raft::Role::leader && same_term_and_vote) {
       // The leader's appends go out now; its own write and the followers'
       // writes overlap. Its own entries count toward commit only once durable.
