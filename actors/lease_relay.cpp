@@ -61,8 +61,8 @@ caf::behavior lease_relay(Self* self, LeaseRelayArgs args) {
               .then([=](const ResultPtr& r) mutable { rp.deliver(r); });
         } else if (st.leader != 0) {
           const auto ctx = st.next_context++;
-          const auto timeout_ticks = static_cast<std::uint64_t>(limits::request_timeout_ms / std::max(1, st.args.tick_ms));
-          st.asked.add(ctx, LeaseRelayState::Asked{rp, static_cast<LeaseQuery>(query)}, st.ticks + timeout_ticks);
+          st.asked.add(ctx, LeaseRelayState::Asked{rp, static_cast<LeaseQuery>(query)},
+                       st.ticks + limits::request_timeout_ticks(st.args.tick_ms));
           send_frame(self, st.leader, PeerFrame::lease_request, protocol::pack_tuple(Question{ctx, query, id, keys}));
         } else {
           rp.deliver(result_of(errors::no_leader()));

@@ -216,7 +216,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   // their requests do, and no more of them than sessions may have pending.
   rc.max_waiting_entries = limits::pending_proposals_max;
   rc.epoch = loaded.start_epoch;
-  rc.max_wait_ticks = static_cast<std::uint64_t>(limits::request_timeout_ms / std::max(1, c.heartbeat_interval_ms));
+  rc.max_wait_ticks = limits::request_timeout_ticks(c.heartbeat_interval_ms);
   // Each start draws a fresh seed: members (and restarts) must not share
   // election timeouts, or their elections split again and again.
   rc.seed = std::random_device{}() ^ (static_cast<std::uint64_t>(std::random_device{}()) << 32);

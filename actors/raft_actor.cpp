@@ -13,7 +13,7 @@ using Self = caf::stateful_actor<RaftActorState>;
 
 // Requests wait this many ticks for their proposal or read before timing out.
 std::uint64_t timeout_ticks(const RaftActorState& st) {
-  return static_cast<std::uint64_t>(limits::request_timeout_ms / std::max(1, st.args.tick_ms));
+  return limits::request_timeout_ticks(st.args.tick_ms);
 }
 
 void reply_error(const ReplyTo& to, std::uint64_t id, ApiError e) { to.deliver(id, result_of(std::move(e))); }

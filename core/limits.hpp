@@ -30,6 +30,10 @@ inline constexpr std::uint64_t pending_proposals_max = 5000;
 // How long a request waits for its proposal to be applied before the client
 // gets "etcdserver: request timed out" (etcd: 5 s default request timeout + 2 s).
 inline constexpr int request_timeout_ms = 7000;
+// The same in ticks of `tick_ms` (an actor's timer, or Raft's --heartbeat-interval).
+inline constexpr std::uint64_t request_timeout_ticks(int tick_ms) {
+  return static_cast<std::uint64_t>(request_timeout_ms / (tick_ms > 0 ? tick_ms : 1));
+}
 // How often a member looks for reads that waited past that for it to apply
 // their read index (a member cut off after it got one).
 inline constexpr int read_expiry_check_ms = 1000;

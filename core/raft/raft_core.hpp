@@ -211,6 +211,9 @@ class RaftCore {
   bool append_queued_conf_change();  // true: the next change is in the log
   // What waited for a leader goes, once one can take it.
   void release_waiting();
+  // Proposals can go somewhere now: this node leads and is not handing over,
+  // or it follows a leader it knows.
+  bool proposals_can_go() const { return role_ == Role::leader ? transferee_ == 0 : leader_ != 0; }
   void step_leader(const Message& m);
   void step_candidate(const Message& m);
   void step_follower(const Message& m);

@@ -22,20 +22,20 @@ ProposeResult RaftCore::propose_conf_change(std::string data) { return propose(s
 
 ProposeResult RaftCore::propose_entries(std::vector<Entry> entries) {
   if (entries.empty()) return ProposeResult::appended;
-  if (role_ == Role::leader && transferee_ == 0) return append_proposals(std::move(entries));
-  if (role_ != Role::leader && leader_ != 0) {
-    Message m;
-    m.type = Message::Type::propose;
-    m.to = leader_;
-    m.context = config_.epoch;
-    m.index = ++forwards_sent_;
-    m.entries = std::move(entries);
-    send(std::move(m));
-    return ProposeResult::forwarded;
+  if (!proposals_can_go()) {
+    if (!waiting_.has_room(entries.size())) return ProposeResult::dropped;
+    for (auto& e : entries) waiting_.hold(std::move(e), ticks_);
+    return ProposeResult::held;
   }
-  if (!waiting_.has_room(entries.size())) return ProposeResult::dropped;
-  for (auto& e : entries) waiting_.hold(std::move(e), ticks_);
-  return ProposeResult::held;
+  if (role_ == Role::leader) return append_proposals(std::move(entries));
+  Message m;
+  m.type = Message::Type::propose;
+  m.to = leader_;
+  m.context = config_.epoch;
+  m.index = ++forwards_sent_;
+  m.entries = std::move(entries);
+  send(std::move(m));
+  return ProposeResult::forwarded;
 }
 
 ProposeResult RaftCore::append_proposals(std::vector<Entry> entries) {
@@ -50,12 +50,9 @@ ProposeResult RaftCore::append_proposals(std::vector<Entry> entries) {
     append_own(e.type, std::move(e.data));
     appended = true;
   }
-  const bool queued = !queued_conf_changes_.empty();
-  append_queued_conf_change();
-  if (queued && queued_conf_changes_.empty()) appended = true;
-  if (appended) broadcast_append();
-  if (appended) return ProposeResult::appended;
-  return ProposeResult::queued;
+  if (append_queued_conf_change() || appended) broadcast_append();
+  // Queued: no entry of these went in, and a change still waits its turn.
+  return appended || queued_conf_changes_.empty() ? ProposeResult::appended : ProposeResult::queued;
 }
 
 bool RaftCore::append_queued_conf_change() {
@@ -75,9 +72,7 @@ bool RaftCore::append_queued_conf_change() {
 }
 
 void RaftCore::release_waiting() {
-  if (waiting_.has_entries() && ((role_ == Role::leader && transferee_ == 0) || (role_ != Role::leader && leader_ != 0))) {
-    propose_entries(waiting_.take_entries());
-  }
+  if (waiting_.has_entries() && proposals_can_go()) propose_entries(waiting_.take_entries());
   if (waiting_.has_reads() && leader_ != 0) read_index_batch(waiting_.take_reads());
 }
 
