@@ -11,6 +11,7 @@
 #include "actors/join_cluster.hpp"
 #include "actors/node_wiring.hpp"
 #include "actors/stream_sessions.hpp"
+#include "core/limits.hpp"
 #include "storage/rocks_store.hpp"
 
 namespace acord::actors {
@@ -36,7 +37,9 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   // default work-stealing one spins, which costs a coordination service CPU it
   // mostly spends waiting for the disk and the network.
   impl->cfg.set("scheduler.policy", caf::atom("sharing"));
+  impl->cfg.set("scheduler.max-threads", limits::actor_threads);
   impl->cfg.load<caf::io::middleman>();
+  impl->cfg.set("middleman.workers", limits::peer_decode_threads);
   if (c.peer_tls.enabled) {
     impl->cfg.openssl_certificate = c.peer_tls.cert_file;
     impl->cfg.openssl_key = c.peer_tls.key_file;

@@ -202,23 +202,27 @@ void process_ready(Self* self) {
       self->send(st.args.apply, apply_atom::value, CommittedBatchPtr(batch));
     }
     deliver_read_states(self, rd->read_states);
-    if (!rd->hard_state && rd->entries.empty()) {
+    const bool same_term_and_vote =
+        !rd->hard_state || (rd->hard_state->term == st.durable_term && rd->hard_state->vote == st.durable_vote);
+    // Raft's promise: entries, a term and a vote are durable before they count
+    // and before anyone hears of them. A new commit index alone need not be
+    // (etcd-io/raft's MustSync): lost in a crash, it is learned again, and the
+    // state machine skips the entries it applied already. So it is not written
+    // on its own (a follower would otherwise hold the next append's fsync
+    // behind it, every write): it goes with the next write that happens.
+    if (rd->entries.empty() && same_term_and_vote) {
+      if (rd->hard_state) st.unwritten_commit = rd->hard_state;
       send_messages(self, std::move(rd->messages));
       core.advance(*rd);
       forget_applied(st);
       continue;
     }
     auto ws = std::make_shared<storage::WriteSet>();
-    ws->hard_state = rd->hard_state;
+    ws->hard_state = rd->hard_state ? rd->hard_state : st.unwritten_commit;
+    st.unwritten_commit.reset();
     ws->entries = take_entries(rd->entries);
     st.persisting = true;
-    const bool same_term_and_vote =
-        !rd->hard_state || (rd->hard_state->term == st.durable_term && rd->hard_state->vote == st.durable_vote);
-    // Raft's promise: entries, a term and a vote are durable before they count
-    // and before anyone hears of them. A new commit index alone need not be
-    // (etcd-io/raft's MustSync): lost in a crash, it is learned again, and the
-    // state machine skips the entries it applied already.
-    ws->sync = !ws->entries.empty() || !same_term_and_vote;
+    ws->sync = true;
     if (core.role() == raft::Role::leader && same_term_and_vote) {
       // The leader's appends go out now; its own write and the followers'
       // writes overlap. Its own entries count toward commit only once durable.

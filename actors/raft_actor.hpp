@@ -12,6 +12,7 @@
 #include <caf/all.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ struct RaftActorState {
   // a message carrying a term or vote that a crash could forget.
   raft::Term durable_term = 0;
   raft::NodeId durable_vote = 0;
+  // A hard state whose only change was the commit index, not written on its
+  // own: it goes with the next write, if any (see process_ready).
+  std::optional<raft::HardState> unwritten_commit;
   bool was_leader = false;
   bool published = false;  // this member's publish entry was applied
   bool publishing = false;

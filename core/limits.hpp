@@ -43,6 +43,20 @@ static_assert(read_expiry_check_ms < request_timeout_ms);
 // recent writes before they are flushed to sorted files).
 inline constexpr std::size_t rocksdb_memtables_bytes = 16u << 20;
 
+// CAF's threads for the actors of a member (its work-sharing scheduler). Each
+// message between actors on different threads wakes one (a futex and a
+// context switch, costly on the virtual machines members often run on), and
+// one client's put crosses actors about a dozen times on each member: fewer
+// threads, fewer wake-ups. CAF's default is 4 here; 1 would be cheapest, but 2
+// keep a long job of one actor (a snapshot built for a follower, a HashKV)
+// from holding up the Raft actor's heartbeats. Storage writes have a thread
+// of their own.
+inline constexpr std::size_t actor_threads = 2;
+// CAF's threads that decode peer messages before they reach an actor: none,
+// the I/O thread decodes them itself (one thread hop less per peer message;
+// a Raft message is small and a snapshot chunk at most snapshot_chunk_bytes).
+inline constexpr std::size_t peer_decode_threads = 0;
+
 // Raft log entries kept behind the durably applied index once the log is
 // trimmed, so a lagging follower can still catch up from the log (etcd:
 // SnapshotCatchUpEntries). Never more than --snapshot-count.
