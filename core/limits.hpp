@@ -20,8 +20,8 @@ inline constexpr int max_txn_ops_default = 128;
 
 // --quota-backend-bytes: 0 means this default (etcd: DefaultQuotaBytes).
 inline constexpr std::int64_t quota_backend_bytes_default = std::int64_t{2} * 1024 * 1024 * 1024;
-// and no quota may exceed etcd's MaxQuotaBytes.
-inline constexpr std::int64_t quota_backend_bytes_max = std::int64_t{8} * 1024 * 1024 * 1024;
+// Past 8 GiB etcd warns that its mmapped bbolt file may outgrow memory; RocksDB
+// reads through a bounded cache, so acord takes any quota (issue #16).
 
 // Proposals that may wait for commit at once before new writes get
 // "etcdserver: too many requests" (etcd: maxGapBetweenApplyAndCommitIndex).

@@ -216,11 +216,6 @@ ParseOutcome parse_flags(int argc, char** argv, Flags& out, std::string& message
     return ParseOutcome::exit_error;
   }
   if (out.quota_backend_bytes == 0) out.quota_backend_bytes = limits::quota_backend_bytes_default;
-  if (out.quota_backend_bytes > limits::quota_backend_bytes_max) {
-    message = "--quota-backend-bytes " + std::to_string(out.quota_backend_bytes) + " exceeds the maximum " +
-              std::to_string(limits::quota_backend_bytes_max);
-    return ParseOutcome::exit_error;
-  }
   if (out.election_timeout_ms < limits::election_timeout_min_heartbeats * out.heartbeat_interval_ms) {
     message = "--election-timeout[" + std::to_string(out.election_timeout_ms) + "ms] should be at least " +
               std::to_string(limits::election_timeout_min_heartbeats) + " times --heartbeat-interval[" +

@@ -208,6 +208,22 @@ TEST_CASE("requests past etcd's limits get etcd's errors - the server keeps serv
   require_still_serving(s);
 }
 
+TEST_CASE("a quota past etcd's 8 GiB is taken, a negative one refused", "[bad-input][quota]") {
+  auto negative = run_command({acord_binary(), "--quota-backend-bytes", "-1"});
+  CHECK(negative.exit_code == 1);
+  CHECK(lines(negative.err) == 1);
+  CHECK_THAT(negative.err, Catch::Contains("--quota-backend-bytes"));
+  ServerOptions o;
+  o.extra_flags = {"--quota-backend-bytes", std::to_string(std::int64_t{64} << 30)};
+  Server s(o);
+  PutRequest p;
+  p.set_key("big-quota");
+  p.set_value(std::string(1000, 'x'));
+  PutResponse out;
+  CHECK(s.kv().Put(ctx().get(), p, &out).ok());
+  CHECK(etcdctl(s.endpoint(), {"alarm", "list"}).out.empty());
+}
+
 TEST_CASE("past --quota-backend-bytes writes fail with NOSPACE until compaction and disarm", "[bad-input][quota]") {
   ServerOptions o;
   o.extra_flags = {"--quota-backend-bytes", "8192"};
