@@ -121,6 +121,7 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
   config.min_lease_ttl_s = args.min_lease_ttl_s;
   config.election_timeout_ms = args.election_timeout_ms;
   config.quota_bytes = args.quota_bytes;
+  config.recent_values_revisions = args.recent_values_revisions;
   config.values = args.values;
   st.machine = std::make_unique<apply::StateMachine>(config, std::move(args.restored), std::move(args.records),
                                                      args.leases, monotonic_ms());

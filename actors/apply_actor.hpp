@@ -22,6 +22,7 @@ struct ApplyActorArgs {
   std::int64_t min_lease_ttl_s = 1;
   int election_timeout_ms = 1000;  // a new leader's leases get this much extra time
   std::int64_t quota_bytes = 0;
+  std::int64_t recent_values_revisions = limits::mvcc_recent_values_revisions;
   std::uint64_t snapshot_count = 0;  // entries applied between log trims
   caf::actor storage;
   caf::actor raft;  // told when the log may be trimmed

@@ -11,6 +11,7 @@
 #include "actors/call.hpp"
 #include "actors/stream.hpp"
 #include "core/cluster/cluster_identity.hpp"
+#include "core/limits.hpp"
 #include "core/mvcc/hash_kv.hpp"
 
 namespace acord::actors {
@@ -45,6 +46,9 @@ struct NodeConfig {
   int election_timeout_ms = 1000;
   std::uint64_t max_request_bytes = 0;
   std::int64_t quota_bytes = 0;
+  // Values newer than this many revisions stay in memory; older ones are read
+  // back from RocksDB (tests lower it to see values leave memory).
+  std::int64_t recent_values_revisions = limits::mvcc_recent_values_revisions;
   int max_txn_ops = 0;
   std::uint64_t snapshot_count = 0;
   std::string version;

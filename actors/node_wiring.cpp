@@ -235,6 +235,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   aa.min_lease_ttl_s = limits::min_lease_ttl_s(c.election_timeout_ms);
   aa.election_timeout_ms = c.election_timeout_ms;
   aa.quota_bytes = c.quota_bytes;
+  aa.recent_values_revisions = c.recent_values_revisions;
   aa.snapshot_count = c.snapshot_count;
   aa.storage = node.storage;
   node.apply = sys.spawn(apply_actor, std::move(aa));
@@ -290,6 +291,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   // etcd fragments past the request limit plus gRPC's overhead allowance.
   wa.max_request_bytes = c.max_request_bytes + limits::grpc_overhead_bytes;
   wa.progress_notify_ms = c.watch_progress_notify_ms;
+  wa.values = &store;
   node.watch = sys.spawn(watch_actor, wa);
   caf::anon_send(node.apply, watch_link_atom::value, node.watch);
   node.lease = sys.spawn(lease_actor, LeaseActorArgs{node.apply, node.raft, node.identity.member_id});

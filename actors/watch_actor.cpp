@@ -24,12 +24,40 @@ std::unique_ptr<WatchResponse> response(const WatchActorState& st, std::int64_t 
   return r;
 }
 
-void add_event(WatchResponse& r, const mvcc::Event& e, bool prev_kv) {
+void add_event(WatchResponse& r, const mvcc::Event& e, const mvcc::KeyValue* prev_kv) {
   auto* pe = r.add_events();
   pe->set_type(e.type == mvcc::Event::Type::put ? mvccpb::Event::PUT : mvccpb::Event::DELETE);
   kv::to_proto(e.kv, *pe->mutable_kv());
-  if (prev_kv && e.prev_kv) kv::to_proto(*e.prev_kv, *pe->mutable_prev_kv());
+  if (prev_kv != nullptr) kv::to_proto(*prev_kv, *pe->mutable_prev_kv());
 }
+
+void add_event(WatchResponse& r, const mvcc::Event& e, bool prev_kv) {
+  add_event(r, e, prev_kv && e.prev_kv && !e.prev_value_at ? &*e.prev_kv : nullptr);
+}
+
+// An event's prev_kv for the watches that asked for it, its value read back
+// once per event if the store had let it leave memory; none if the record is
+// gone (compacted since), as etcd's watch server leaves it out then.
+class PrevKvs {
+ public:
+  explicit PrevKvs(const mvcc::ValueSource* values) : values_(values) {}
+  const mvcc::KeyValue* of(const mvcc::Event& e) {
+    if (!e.prev_kv) return nullptr;
+    if (!e.prev_value_at) return &*e.prev_kv;
+    auto [it, fresh] = read_.try_emplace(&e);
+    if (fresh && values_ != nullptr) {
+      if (auto value = values_->value_at(*e.prev_value_at)) {
+        it->second = *e.prev_kv;
+        it->second->value = std::move(*value);
+      }
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+
+ private:
+  const mvcc::ValueSource* values_;
+  std::map<const mvcc::Event*, std::optional<mvcc::KeyValue>> read_;
+};
 
 // A watch that asked for fragments gets a response larger than the request
 // limit in pieces, each marked as a fragment but the last (etcd: sendFragments).
@@ -140,6 +168,7 @@ void on_events(Self* self, const EventBatch& batch) {
   auto& st = self->state;
   st.term = std::max(st.term, batch.term);
   const auto& events = batch.events;
+  PrevKvs prev_kvs(st.args.values);
   std::size_t begin = 0;
   while (begin < events.size()) {
     const auto rev = events[begin].kv.mod_revision;
@@ -158,7 +187,7 @@ void on_events(Self* self, const EventBatch& batch) {
         continue;
       }
       auto r = response(st, meta.id, rev);
-      for (const auto* e : evs) add_event(*r, *e, meta.prev_kv);
+      for (const auto* e : evs) add_event(*r, *e, meta.prev_kv ? prev_kvs.of(*e) : nullptr);
       meta.quiet = false;
       send(st, sink, std::move(r), meta.fragment);
     }

@@ -27,6 +27,9 @@ struct WatchActorArgs {
   std::uint64_t member_id = 0;
   std::uint64_t max_request_bytes = 0;  // a fragmenting watch splits responses past this
   int progress_notify_ms = 0;
+  // Where a prev_kv value that left memory is read back (RocksDB; safe from
+  // this actor's thread). Without one, such events go without prev_kv.
+  const mvcc::ValueSource* values = nullptr;
 };
 
 struct WatchActorState {

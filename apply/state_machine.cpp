@@ -45,9 +45,9 @@ StateMachine::StateMachine(Config config, storage::ApplyState restored, std::vec
       leases_(config_.min_lease_ttl_s),
       applier_(store_, config_.quota_bytes, &leases_) {
   store_.set_value_source(config_.values);
-  store_.set_recent_values_revisions(limits::mvcc_recent_values_revisions);
-  store_.restore(std::move(records), state_.compacted_revision, state_.current_revision);
-  store_.values_durable_through(store_.current_revision());  // read from the data directory
+  store_.set_recent_values_revisions(config_.recent_values_revisions);
+  // Read from the data directory: only recent values stay in memory.
+  store_.restore(std::move(records), state_.compacted_revision, state_.current_revision, true);
   restore_leases(leases, now);
   applier_.set_no_space(state_.no_space_alarm);
 }

@@ -16,6 +16,7 @@
 #include "apply/outcome.hpp"
 #include "core/kv/kv_applier.hpp"
 #include "core/lease/lease_table.hpp"
+#include "core/limits.hpp"
 #include "core/mvcc/mvcc_store.hpp"
 #include "core/raft/raft_types.hpp"
 #include "protocol/proposal.hpp"
@@ -30,7 +31,8 @@ struct Config {
   std::int64_t min_lease_ttl_s = 1;
   int election_timeout_ms = 1000;  // a new leader's leases get this much extra time
   std::int64_t quota_bytes = 0;
-  const mvcc::ValueSource* values = nullptr;  // where superseded values are read back
+  const mvcc::ValueSource* values = nullptr;  // where values that left memory are read back
+  std::int64_t recent_values_revisions = limits::mvcc_recent_values_revisions;  // values kept in memory
 };
 
 // What applying one committed entry did.

@@ -65,6 +65,7 @@ bool MemoryStore::write(const WriteSet& w, std::string&) {
 
 std::optional<std::string> MemoryStore::value_at(const mvcc::Revision& revision) const {
   std::lock_guard lock(mutex_);
+  ++value_reads_;
   auto it = current_.mvcc.find(revision);
   if (it == current_.mvcc.end()) return std::nullopt;
   return it->second.kv.value;

@@ -24,6 +24,11 @@ class MemoryStore final : public Store {
   }
   // Called with each write after it is applied (tests watch the order).
   std::function<void(const WriteSet&)> on_write;
+  // Values read back through value_at (tests see values leave memory).
+  std::uint64_t value_reads() const {
+    std::lock_guard lock(mutex_);
+    return value_reads_;
+  }
 
  private:
   struct State {
@@ -37,6 +42,7 @@ class MemoryStore final : public Store {
     ApplyState apply_state;
   };
   State current_, durable_;
+  mutable std::uint64_t value_reads_ = 0;
   mutable std::mutex mutex_;  // value_at() comes from another thread than write()
 };
 

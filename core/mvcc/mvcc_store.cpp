@@ -20,30 +20,37 @@ KeyValue MvccStore::to_kv(const std::string& key, const Version& v) const {
 }
 
 std::string MvccStore::value_of(const std::string& key, const Version& v) const {
-  if (!v.value_in_source) return v.value;
-  if (auto held = held_.find(v.revision); held != held_.end()) return held->second;
+  if (!v.value_in_source) return v.value ? *v.value : std::string();
   auto value = source_->value_at(v.revision);
   if (!value) throw MissingValue(key, v.revision);
   return std::move(*value);
 }
 
-void MvccStore::drop_superseded_value(Version& v, std::int64_t superseded_at) {
-  if (source_ == nullptr || v.tombstone || v.value_in_source) return;
-  v.value_in_source = true;
-  if (v.revision.main > durable_through_ || recent_revisions_ > 0) {
-    held_.emplace(v.revision, std::move(v.value));
-    release_order_.emplace_back(superseded_at, v.revision);
-  }
-  std::string().swap(v.value);  // give the memory back, not just the length
+void MvccStore::keep_until_durable(const std::string& key, const Version& v) {
+  if (source_ == nullptr || v.tombstone) return;
+  ++values_in_memory_;
+  in_memory_.push_back(InMemory{v.revision, key});
 }
 
 void MvccStore::values_durable_through(std::int64_t revision) {
   durable_through_ = std::max(durable_through_, revision);
   const std::int64_t release_through = std::min(durable_through_, current_revision_ - recent_revisions_);
-  // Superseded at or below the mark implies written at or below it.
-  while (!release_order_.empty() && release_order_.front().first <= release_through) {
-    held_.erase(release_order_.front().second);
-    release_order_.pop_front();
+  // In revision order: each value written at or below the mark leaves memory,
+  // unless compaction took its version first.
+  while (!in_memory_.empty() && in_memory_.front().revision.main <= release_through) {
+    const auto& front = in_memory_.front();
+    if (auto it = index_.find(front.key); it != index_.end()) {
+      for (auto& v : it->second) {
+        if (!(v.revision == front.revision)) continue;
+        if (!v.value_in_source) {
+          v.value_in_source = true;
+          v.value.reset();
+          --values_in_memory_;
+        }
+        break;
+      }
+    }
+    in_memory_.pop_front();
   }
 }
 
@@ -103,9 +110,9 @@ void MvccStore::append(Index::iterator at, Version v) {
   rec.tombstone = v.tombstone;
   rec.kv = to_kv(at->first, v);
   mirror_ops_.push_back(MirrorOp{false, std::move(rec)});
-  v.value_size = static_cast<std::uint32_t>(v.value.size());
+  v.value_size = v.value ? static_cast<std::uint32_t>(v.value->size()) : 0;
   size_bytes_ += cost(at->first, v.value_size);
-  if (!at->second.empty()) drop_superseded_value(at->second.back(), v.revision.main);
+  keep_until_durable(at->first, v);
   at->second.push_back(std::move(v));
 }
 
@@ -114,23 +121,29 @@ KeyValue MvccStore::put(std::string_view key, std::string_view value, std::int64
   const std::int64_t main = current_revision_ + 1;
   Version v;
   v.revision = Revision{main, write_sub_++};
-  v.value = std::string(value);
+  v.value = std::make_unique<std::string>(value);
   v.lease = lease;
   v.create_revision = main;
   v.version = 1;
-  std::optional<KeyValue> prev;
+  Event event{Event::Type::put, {}, std::nullopt, std::nullopt};
   // One lookup: the key's history, found or made.
   auto it = index_.lower_bound(key);
   if (it == index_.end() || it->first != key) it = index_.emplace_hint(it, std::string(key), History{});
   if (!it->second.empty() && !it->second.back().tombstone) {
     const Version& last = it->second.back();
-    prev = to_kv(it->first, last);
+    if (last.value_in_source) {
+      event.prev_kv = KeyValue{it->first, "", last.create_revision, last.revision.main, last.version, last.lease};
+      event.prev_value_at = last.revision;
+    } else {
+      event.prev_kv = to_kv(it->first, last);
+    }
     v.create_revision = last.create_revision;
     v.version = last.version + 1;
   }
   KeyValue kv = to_kv(it->first, v);
   append(it, std::move(v));
-  write_events_.push_back(Event{Event::Type::put, kv, std::move(prev)});
+  event.kv = kv;
+  write_events_.push_back(std::move(event));
   return kv;
 }
 
@@ -182,7 +195,7 @@ Error MvccStore::compact(std::int64_t revision) {
     }
     for (std::size_t i = 0; i < keep_from; ++i) {
       size_bytes_ -= cost(it->first, h[i].value_size);
-      if (h[i].value_in_source) held_.erase(h[i].revision);
+      if (source_ != nullptr && !h[i].tombstone && !h[i].value_in_source) --values_in_memory_;
       MirrorOp op;
       op.remove = true;
       op.record.revision = h[i].revision;
@@ -196,13 +209,13 @@ Error MvccStore::compact(std::int64_t revision) {
 
 std::vector<MirrorOp> MvccStore::take_mirror_ops() { return std::move(mirror_ops_); }
 
-void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revision,
-                        std::int64_t current_revision) {
+void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revision, std::int64_t current_revision,
+                        bool records_durable) {
   std::sort(records.begin(), records.end(),
             [](const Record& a, const Record& b) { return a.revision < b.revision; });
   index_.clear();
-  held_.clear();
-  release_order_.clear();
+  in_memory_.clear();
+  values_in_memory_ = 0;
   durable_through_ = 0;
   size_bytes_ = 0;
   current_revision_ = std::max<std::int64_t>(1, current_revision);
@@ -211,17 +224,26 @@ void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revi
     Version v;
     v.revision = r.revision;
     v.tombstone = r.tombstone;
-    v.value = std::move(r.kv.value);
     v.create_revision = r.kv.create_revision;
     v.version = r.kv.version;
     v.lease = r.kv.lease;
-    v.value_size = static_cast<std::uint32_t>(v.value.size());
+    v.value_size = static_cast<std::uint32_t>(r.kv.value.size());
     size_bytes_ += cost(r.kv.key, v.value_size);
     current_revision_ = std::max(current_revision_, r.revision.main);
-    auto& h = index_[r.kv.key];
-    if (!h.empty()) drop_superseded_value(h.back(), r.revision.main);
-    h.push_back(std::move(v));
+    auto it = index_.try_emplace(std::move(r.kv.key)).first;
+    if (v.tombstone) {
+      // No value to keep.
+    } else if (records_durable && source_ != nullptr && v.revision.main <= current_revision_ - recent_revisions_) {
+      // Read back from the data directory: only recent values stay.
+      v.value_in_source = true;
+      std::string().swap(r.kv.value);
+    } else {
+      v.value = std::make_unique<std::string>(std::move(r.kv.value));
+      keep_until_durable(it->first, v);
+    }
+    it->second.push_back(std::move(v));
   }
+  if (records_durable) durable_through_ = current_revision_;
   mirror_ops_.clear();
 }
 

@@ -6,14 +6,17 @@
 //
 // Pure logic: no I/O. Each change is also recorded as a MirrorOp, which the
 // node writes to RocksDB, and restore() rebuilds the store from those records.
-// Given a ValueSource (that same mirror), the store keeps in memory only each
-// key's newest value: a superseded value is dropped once its record is known
-// to be in the mirror, and read back from there when a past revision is asked.
+// Given a ValueSource (that same mirror), the store keeps in memory only its
+// index (keys and their versions' revisions) and the recent values: a value
+// leaves memory once its record is known to be in the mirror and it is a few
+// thousand revisions old, and is read back from there when it is asked for
+// (as etcd's treeIndex keeps keys in memory and the values stay in bbolt).
 #include <absl/container/btree_map.h>
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +73,11 @@ struct Event {
   enum class Type { put, del } type = Type::put;
   KeyValue kv;
   std::optional<KeyValue> prev_kv;
+  // Set when prev_kv's value had left memory and was not read back: it is the
+  // record at this revision in the value source. A put reads no value it does
+  // not need; only a watch that asked for prev_kv reads it (as etcd's watch
+  // server does, and as there, a compaction in between leaves prev_kv out).
+  std::optional<Revision> prev_value_at;
 };
 
 class MvccStore {
@@ -105,23 +113,28 @@ class MvccStore {
   // Changes since the last call, for the durable mirror.
   std::vector<MirrorOp> take_mirror_ops();
 
-  // Rebuilds the store from durable records (any order) and the recorded
-  // compaction point. `current_revision` is the highest revision ever reached
-  // (it may exceed every stored record after deletes and compaction).
-  void restore(std::vector<Record> records, std::int64_t compacted_revision,
-               std::int64_t current_revision);
+  // Rebuilds the store from records (any order) and the recorded compaction
+  // point. `current_revision` is the highest revision ever reached (it may
+  // exceed every stored record after deletes and compaction). With
+  // `records_durable` (read from the mirror itself) only recent values stay in
+  // memory; otherwise (a snapshot's, being written) all stay until
+  // values_durable_through says the mirror has them.
+  void restore(std::vector<Record> records, std::int64_t compacted_revision, std::int64_t current_revision,
+               bool records_durable = false);
 
-  // Superseded values are read from `source` (which must outlive the store)
-  // once they are dropped from memory; without one, every value stays here.
+  // Values are read from `source` (which must outlive the store) once they
+  // leave memory; without one, every value stays here.
   void set_value_source(const ValueSource* source) { source_ = source; }
-  // The mirror holds every record up to `revision`: superseded values up to it
-  // may leave memory once they are `recent_revisions` old (recent history,
-  // what a watch that fell behind replays, is read from memory).
-  // restore() forgets this (its records may not be in the mirror yet).
+  // The mirror holds every record up to `revision`: values written up to it
+  // leave memory once they are `recent_revisions` old (recent values, what
+  // current reads of busy keys and a watch that fell a little behind want,
+  // are read from memory). restore() forgets this unless its records came
+  // from the mirror.
   void values_durable_through(std::int64_t revision);
   void set_recent_values_revisions(std::int64_t n) { recent_revisions_ = n; }
-  // Superseded values still in memory, waiting for the mirror (for tests).
-  std::size_t values_held() const { return held_.size(); }
+  // Values still in memory that will leave it (for tests and the memory they
+  // cost): none without a source.
+  std::size_t values_held() const { return values_in_memory_; }
 
   // Every record, in revision order (for tests and hashing).
   std::vector<Record> all_records() const;
@@ -140,17 +153,22 @@ class MvccStore {
   std::vector<std::pair<std::string, std::int64_t>> leased_keys() const;
 
  private:
+  // One version as the index keeps it, packed: a million keys cost a million
+  // of these. The value leaves memory (value_in_source) once it is durable and
+  // not recent; until then it lives behind a pointer, so a cold version does
+  // not carry an empty string's 32 bytes.
   struct Version {
     Revision revision;
-    bool tombstone = false;
-    bool value_in_source = false;  // `value` was dropped: read it from source_/held_
-    std::uint32_t value_size = 0;  // kept for the quota when the value leaves
-    std::string value;
     std::int64_t create_revision = 0;
     std::int64_t version = 0;
     std::int64_t lease = 0;
+    std::unique_ptr<std::string> value;  // null once it left memory (or for a tombstone)
+    std::uint32_t value_size = 0;        // kept for the quota when the value leaves
+    bool tombstone = false;
+    bool value_in_source = false;  // the value left memory: read it from source_
   };
-  using History = std::vector<Version>;  // oldest first
+  // Oldest first; most keys have one version, kept inline with the key.
+  using History = absl::InlinedVector<Version, 1>;
   // A B-tree: a lookup among a million keys touches a few wide nodes rather
   // than twenty scattered ones (std::map's lookups were cache misses enough to
   // be the store's hottest spot), and it keeps no node header per key.
@@ -162,9 +180,9 @@ class MvccStore {
   KeyValue to_kv(const std::string& key, const Version& v) const;
   // Throws MissingValue if the source lacks a value it should hold.
   std::string value_of(const std::string& key, const Version& v) const;
-  // The newest version of `h` is about to be superseded at main revision
-  // `superseded_at`: its value leaves memory, at once if the mirror has it.
-  void drop_superseded_value(Version& v, std::int64_t superseded_at);
+  // A value just written (or restored): in memory until the mirror has it
+  // and it is no longer recent (values_durable_through).
+  void keep_until_durable(const std::string& key, const Version& v);
   template <class F>
   void for_each_in_range(std::string_view key, std::string_view end, F&& f) const;
   void append(const std::string& key, Version v);
@@ -183,11 +201,14 @@ class MvccStore {
   const ValueSource* source_ = nullptr;
   std::int64_t durable_through_ = 0;
   std::int64_t recent_revisions_ = 0;
-  // Superseded values whose records may not be in the mirror yet, and the
-  // order to let them go in: (main revision that superseded it, its revision).
-  // (A flat hash map: one of these comes and goes with every put.)
-  absl::flat_hash_map<Revision, std::string> held_;
-  std::deque<std::pair<std::int64_t, Revision>> release_order_;
+  // The values in memory that will leave it, oldest first: a version is found
+  // again by its key and revision (compaction may have taken it meanwhile).
+  struct InMemory {
+    Revision revision;
+    std::string key;
+  };
+  std::deque<InMemory> in_memory_;
+  std::size_t values_in_memory_ = 0;
 };
 
 }  // namespace acord::mvcc

@@ -137,6 +137,37 @@ struct RecordingSink final : StreamSink {
 
 CAF_TEST_FIXTURE_SCOPE(node_actor_tests, fixture)
 
+CAF_TEST(a watch with prev_kv gets a previous value that left memory read back from the data directory) {
+  stop_node(node);
+  drain();
+  config.recent_values_revisions = 1;  // values leave memory once a revision old and durable
+  start();
+  auto sink = std::make_shared<RecordingSink>();
+  auto stream = sys.spawn(watch_session, node.sessions, sink);
+  auto req = std::make_shared<etcdserverpb::WatchRequest>();
+  req->mutable_create_request()->set_key("k");
+  req->mutable_create_request()->set_prev_kv(true);
+  anon_send(stream, stream_request_atom::value, StreamMessagePtr(req));
+  drain();
+  put("k", "first");
+  put("other", "x");
+  put("other", "y");
+  const auto reads_before = store.value_reads();
+  put("k", "second");
+  drain();
+  CAF_REQUIRE_EQUAL(sink->written.size(), 3u);  // created, then one response per put of k
+  const auto& ev = sink->watch(2).events(0);
+  CAF_CHECK_EQUAL(ev.kv().value(), "second");
+  CAF_CHECK_EQUAL(ev.prev_kv().value(), "first");
+  CAF_CHECK_EQUAL(ev.prev_kv().version(), 1);
+  // "first" had left memory: the watch actor read it back (the put did not).
+  CAF_CHECK_EQUAL(store.value_reads(), reads_before + 1);
+  // A current read of a value that left memory reads it back too.
+  auto other = get("other");
+  CAF_REQUIRE_EQUAL(other.kvs_size(), 1);
+  CAF_CHECK_EQUAL(other.kvs(0).value(), "y");
+}
+
 CAF_TEST(a watch stream gets its events in order and its watches go when the stream ends) {
   auto sink = std::make_shared<RecordingSink>();
   auto stream = sys.spawn(watch_session, node.sessions, sink);

@@ -1,6 +1,6 @@
-// The MVCC store with its values in a mirror: only each key's newest value
-// stays in memory, superseded ones are dropped once the mirror holds their
-// records, and every read answers exactly as a store that keeps them all.
+// The MVCC store with its values in a mirror: only the index and recent values
+// stay in memory, the others leave once the mirror holds their records, and
+// every read answers exactly as a store that keeps them all.
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -82,39 +82,62 @@ void require_same_reads(const MvccStore& a, const MvccStore& b) {
 
 }  // namespace
 
-TEST_CASE("a superseded value is held until the mirror has it, then read from there", "[mvcc][values]") {
+TEST_CASE("a value is held until the mirror has it, then read from there", "[mvcc][values]") {
   Mirror mirror;
   MvccStore s;
   s.set_value_source(&mirror);
   put(s, "k", "v1");  // revision 2
   put(s, "k", "v2");  // 3
   put(s, "k", "v3");  // 4
-  // The mirror has nothing yet: both superseded values are still in memory.
-  CHECK(s.values_held() == 2);
+  // The mirror has nothing yet: every value is still in memory.
+  CHECK(s.values_held() == 3);
   CHECK(value_at(s, "k", 2) == "v1");
   CHECK(value_at(s, "k", 3) == "v2");
+  CHECK(value_at(s, "k", 0) == "v3");
   CHECK(mirror.reads == 0);
 
   mirror.write(s.take_mirror_ops());
-  s.values_durable_through(3);  // records up to 3 written: v1 (superseded at 3) may go
+  s.values_durable_through(3);  // records up to 3 written: v1 and v2 may go
   CHECK(s.values_held() == 1);
   CHECK(value_at(s, "k", 2) == "v1");
+  CHECK(mirror.reads == 1);
+  CHECK(value_at(s, "k", 0) == "v3");
   CHECK(mirror.reads == 1);
   s.values_durable_through(4);
   CHECK(s.values_held() == 0);
   CHECK(value_at(s, "k", 3) == "v2");
   CHECK(mirror.reads == 2);
 
-  // The newest value never leaves memory: current reads and a put's prev_kv
-  // cost no read from the mirror.
+  // The newest value too leaves memory (as etcd keeps only its key index in
+  // memory): a current read reads it back.
   CHECK(value_at(s, "k", 0) == "v3");
+  CHECK(mirror.reads == 3);
+  // A put does not: its event's prev_kv has everything but the value, and
+  // says where the value is, for a watch that asked for prev_kv.
   s.begin_write();
   s.put("k", "v4", 0);
   auto events = s.end_write();
   REQUIRE(events.size() == 1);
   REQUIRE(events[0].prev_kv);
-  CHECK(events[0].prev_kv->value == "v3");
-  CHECK(mirror.reads == 2);
+  CHECK(mirror.reads == 3);
+  CHECK(events[0].prev_kv->value.empty());
+  CHECK(events[0].prev_kv->mod_revision == 4);
+  CHECK(events[0].prev_kv->version == 3);
+  CHECK(events[0].prev_kv->create_revision == 2);
+  REQUIRE(events[0].prev_value_at);
+  CHECK(mirror.value_at(*events[0].prev_value_at) == "v3");
+  CHECK(s.values_held() == 1);  // v4, until the mirror has it
+  CHECK(value_at(s, "k", 0) == "v4");
+  CHECK(mirror.reads == 4);
+
+  // A value still in memory is the event's own.
+  s.begin_write();
+  s.put("k", "v5", 0);
+  events = s.end_write();
+  REQUIRE(events.size() == 1);
+  REQUIRE(events[0].prev_kv);
+  CHECK(events[0].prev_kv->value == "v4");
+  CHECK_FALSE(events[0].prev_value_at);
 }
 
 TEST_CASE("a superseded value missing from the mirror is data corruption, never an empty value", "[mvcc][values]") {
@@ -142,20 +165,24 @@ TEST_CASE("a superseded value missing from the mirror is data corruption, never 
   CHECK(value_at(s, "k", 3) == "new");
 }
 
-TEST_CASE("a value superseded after the mirror caught up leaves memory at once", "[mvcc][values]") {
+TEST_CASE("a value the mirror has leaves memory, a new one stays until its record is there", "[mvcc][values]") {
   Mirror mirror;
   MvccStore s;
   s.set_value_source(&mirror);
   put(s, "k", "old");
   mirror.write(s.take_mirror_ops());
   s.values_durable_through(s.current_revision());
-  put(s, "k", "new");
   CHECK(s.values_held() == 0);
+  put(s, "k", "new");
+  CHECK(s.values_held() == 1);
   CHECK(value_at(s, "k", 2) == "old");
+  CHECK(mirror.reads == 1);
+  CHECK(value_at(s, "k", 3) == "new");
   CHECK(mirror.reads == 1);
 }
 
-TEST_CASE("restore holds superseded values until told the records are durable", "[mvcc][values]") {
+TEST_CASE("restore holds values until told the records are durable, unless they came from the mirror",
+          "[mvcc][values]") {
   Mirror mirror;
   MvccStore s;
   s.set_value_source(&mirror);
@@ -166,7 +193,7 @@ TEST_CASE("restore holds superseded values until told the records are durable", 
   MvccStore t;
   t.set_value_source(&mirror);
   t.restore(records, 0, s.current_revision());
-  CHECK(t.values_held() == 1);  // "a": the mirror (as after a snapshot) may not have it yet
+  CHECK(t.values_held() == 3);  // the mirror (as after a snapshot) may not have them yet
   CHECK(value_at(t, "k", 2) == "a");
   CHECK(mirror.reads == 0);
   mirror.write(s.take_mirror_ops());
@@ -174,6 +201,17 @@ TEST_CASE("restore holds superseded values until told the records are durable", 
   CHECK(t.values_held() == 0);
   CHECK(value_at(t, "k", 2) == "a");
   CHECK(mirror.reads == 1);
+
+  // At a start the records are the mirror's own: only recent values stay.
+  MvccStore u;
+  u.set_value_source(&mirror);
+  u.set_recent_values_revisions(1);
+  u.restore(records, 0, s.current_revision(), true);
+  CHECK(u.values_held() == 1);  // "c", written at the last revision
+  CHECK(value_at(u, "k", 0) == "b");
+  CHECK(value_at(u, "j", 0) == "c");
+  CHECK(mirror.reads == 2);
+  require_same_reads(u, t);
 }
 
 TEST_CASE("compaction drops held values and keeps the quota's count", "[mvcc][values][compaction]") {
@@ -185,10 +223,10 @@ TEST_CASE("compaction drops held values and keeps the quota's count", "[mvcc][va
     put(*st, "k", std::string(50, 'b'));
     put(*st, "k", std::string(10, 'c'));
   }
-  CHECK(s.values_held() == 2);
+  CHECK(s.values_held() == 3);
   REQUIRE(s.compact(3) == Error::none);
   REQUIRE(plain.compact(3) == Error::none);
-  CHECK(s.values_held() == 1);  // the value at 2 is gone with its version
+  CHECK(s.values_held() == 2);  // the value at 2 is gone with its version
   CHECK(s.size_bytes() == plain.size_bytes());
   mirror.write(s.take_mirror_ops());
   s.values_durable_through(s.current_revision());
@@ -248,7 +286,7 @@ TEST_CASE("random writes: a store with its values in a lagging mirror reads as o
   }
 }
 
-TEST_CASE("recent superseded values stay in memory for the watches that replay them", "[mvcc][values]") {
+TEST_CASE("recent values stay in memory for the reads and watches that want them", "[mvcc][values]") {
   Mirror mirror;
   MvccStore s;
   s.set_value_source(&mirror);
@@ -256,17 +294,19 @@ TEST_CASE("recent superseded values stay in memory for the watches that replay t
   for (int i = 1; i <= 6; ++i) put(s, "k", "v" + std::to_string(i));  // revisions 2..7
   mirror.write(s.take_mirror_ops());
   s.values_durable_through(s.current_revision());
-  // Superseded at 3..7; the last two revisions' (at 6 and 7: v4, v5) stay.
+  // Written at 2..7; the last two revisions' (6 and 7: v5, v6) stay.
   CHECK(s.values_held() == 2);
-  CHECK(value_at(s, "k", 5) == "v4");
   CHECK(value_at(s, "k", 6) == "v5");
+  CHECK(value_at(s, "k", 7) == "v6");
   CHECK(mirror.reads == 0);
-  CHECK(value_at(s, "k", 4) == "v3");
+  CHECK(value_at(s, "k", 5) == "v4");
   CHECK(mirror.reads == 1);
   put(s, "k", "v7");
   mirror.write(s.take_mirror_ops());
   s.values_durable_through(s.current_revision());
-  CHECK(s.values_held() == 2);  // v5 and v6
-  CHECK(value_at(s, "k", 5) == "v4");
+  CHECK(s.values_held() == 2);  // v6 and v7
+  CHECK(value_at(s, "k", 6) == "v5");
+  CHECK(mirror.reads == 2);
+  CHECK(value_at(s, "k", 7) == "v6");
   CHECK(mirror.reads == 2);
 }
