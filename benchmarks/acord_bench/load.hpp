@@ -26,6 +26,7 @@ struct Common {
   int val_size = 8;
   long key_space = 1;
   bool sequential_keys = false;
+  bool random_values = false;  // incompressible values, each a different slice of random bytes
   bool json = false;
   bool progress = true;
 };

@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   app.add_option("--val-size", c.val_size, "bytes per value")->check(CLI::Range(0, 64 << 20));
   app.add_option("--key-space-size", c.key_space, "distinct keys")->check(CLI::Range(1L, 1L << 40));
   app.add_flag("--sequential-keys", c.sequential_keys, "walk the key space in order instead of at random");
+  app.add_flag("--random-values", c.random_values,
+               "put incompressible values (a different slice of random bytes each) instead of one repeated byte");
   app.add_flag("--json", c.json, "print one JSON object instead of text");
   bool no_progress = false;
   app.add_flag("--no-progress", no_progress, "no progress line on stderr");

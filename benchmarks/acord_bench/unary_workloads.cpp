@@ -1,4 +1,5 @@
 // put, range and txn-put: unary KV requests in a closed loop.
+#include <algorithm>
 #include <random>
 
 #include "etcdserverpb/rpc.grpc.pb.h"
@@ -36,17 +37,35 @@ struct PerClient {
 
 auto kv_stubs(const Common& c) { return stubs_of<KV>(connect(c)); }
 
+// Random bytes to cut values from: a value of this workload is a slice at an
+// offset of its own, so no two values (nor blocks of them) compress together.
+std::string random_pool(std::size_t value_size) {
+  std::mt19937_64 rng(20261201);
+  std::string pool(std::max<std::size_t>(std::size_t{4} << 20, 4 * value_size), '\0');
+  for (auto& ch : pool) ch = static_cast<char>(rng());
+  return pool;
+}
+
 }  // namespace
 
 Summary run_put(const Common& c) {
   auto stubs = kv_stubs(c);
   KeyChooser keys(c);
   PerClient<etcdserverpb::PutRequest, etcdserverpb::PutResponse> io(c.clients);
-  const std::string value(static_cast<std::size_t>(c.val_size), 'v');
+  const auto size = static_cast<std::size_t>(c.val_size);
+  const std::string value(size, 'v');
+  const std::string pool = c.random_values ? random_pool(size) : std::string();
   return run_closed_loop(c, "put", [&](int client, long seq, grpc::ClientContext* ctx, auto done) {
     auto& q = io.requests[static_cast<std::size_t>(client)];
     q.set_key(key_of(keys.pick(client, seq), c.key_size));
-    q.set_value(value);
+    if (c.random_values) {
+      const auto n = static_cast<std::uint64_t>(seq) * static_cast<std::uint64_t>(c.clients) +
+                     static_cast<std::uint64_t>(client);
+      const auto offset = (n * 0x9E3779B97F4A7C15ull >> 20) % (pool.size() - size + 1);
+      q.set_value(pool.substr(offset, size));
+    } else {
+      q.set_value(value);
+    }
     auto& stub = stubs[static_cast<std::size_t>(client) % stubs.size()];
     stub->async()->Put(ctx, &q, &io.responses[static_cast<std::size_t>(client)], std::move(done));
   });

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <regex>
+#include <set>
+#include <sstream>
 
 #include "process.hpp"
 #include "server.hpp"
@@ -57,4 +59,28 @@ TEST_CASE("acord-bench runs each workload against acord and reports it without e
                                 "put"});
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("--total") != std::string::npos);
+}
+
+TEST_CASE("acord-bench's random values are incompressible and differ from key to key", "[bench]") {
+  Server server;
+  const auto r = run_command({ACORD_BENCH_BINARY, "--endpoints", server.endpoint(), "--clients", "4", "--json",
+                              "--no-progress", "--total", "40", "--key-space-size", "40", "--sequential-keys",
+                              "--random-values", "--key-size", "4", "--val-size", "256", "put"},
+                             "", std::chrono::seconds(60));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto got = etcdctl(server.endpoint(), {"get", "", "--prefix", "--print-value-only"});
+  REQUIRE(got.exit_code == 0);
+  std::set<std::string> values;
+  std::size_t lines = 0, distinct_bytes = 0;
+  std::istringstream in(got.out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() < 200) continue;  // values may hold newlines: count only whole 256-byte lines' worth
+    ++lines;
+    values.insert(line);
+    distinct_bytes = std::max(distinct_bytes, std::set<char>(line.begin(), line.end()).size());
+  }
+  CHECK(lines >= 10);
+  CHECK(values.size() == lines);  // no two the same
+  CHECK(distinct_bytes > 100);    // not one repeated byte
 }
