@@ -20,7 +20,8 @@ KeyValue MvccStore::to_kv(const std::string& key, const Version& v) const {
 }
 
 std::string MvccStore::value_of(const std::string& key, const Version& v) const {
-  if (!v.value_in_source) return v.value ? *v.value : std::string();
+  if (v.value) return *v.value;
+  if (v.tombstone) return std::string();
   auto value = source_->value_at(v.revision);
   if (!value) throw MissingValue(key, v.revision);
   return std::move(*value);
@@ -42,8 +43,7 @@ void MvccStore::values_durable_through(std::int64_t revision) {
     if (auto it = index_.find(front.key); it != index_.end()) {
       for (auto& v : it->second) {
         if (!(v.revision == front.revision)) continue;
-        if (!v.value_in_source) {
-          v.value_in_source = true;
+        if (v.value) {
           v.value.reset();
           --values_in_memory_;
         }
@@ -131,7 +131,7 @@ KeyValue MvccStore::put(std::string_view key, std::string_view value, std::int64
   if (it == index_.end() || it->first != key) it = index_.emplace_hint(it, std::string(key), History{});
   if (!it->second.empty() && !it->second.back().tombstone) {
     const Version& last = it->second.back();
-    if (last.value_in_source) {
+    if (last.value_in_source()) {
       event.prev_kv = KeyValue{it->first, "", last.create_revision, last.revision.main, last.version, last.lease};
       event.prev_value_at = last.revision;
     } else {
@@ -195,7 +195,7 @@ Error MvccStore::compact(std::int64_t revision) {
     }
     for (std::size_t i = 0; i < keep_from; ++i) {
       size_bytes_ -= cost(it->first, h[i].value_size);
-      if (source_ != nullptr && !h[i].tombstone && !h[i].value_in_source) --values_in_memory_;
+      if (source_ != nullptr && h[i].value) --values_in_memory_;
       MirrorOp op;
       op.remove = true;
       op.record.revision = h[i].revision;
@@ -234,8 +234,8 @@ void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revi
     if (v.tombstone) {
       // No value to keep.
     } else if (records_durable && source_ != nullptr && v.revision.main <= current_revision_ - recent_revisions_) {
-      // Read back from the data directory: only recent values stay.
-      v.value_in_source = true;
+      // Left in the data directory (only recent values stay): no value here,
+      // and the record's copy freed now rather than with all the others.
       std::string().swap(r.kv.value);
     } else {
       v.value = std::make_unique<std::string>(std::move(r.kv.value));

@@ -154,9 +154,9 @@ class MvccStore {
 
  private:
   // One version as the index keeps it, packed: a million keys cost a million
-  // of these. The value leaves memory (value_in_source) once it is durable and
-  // not recent; until then it lives behind a pointer, so a cold version does
-  // not carry an empty string's 32 bytes.
+  // of these. The value leaves memory once it is durable and not recent; until
+  // then it lives behind a pointer, so a cold version does not carry an empty
+  // string's 32 bytes.
   struct Version {
     Revision revision;
     std::int64_t create_revision = 0;
@@ -165,7 +165,8 @@ class MvccStore {
     std::unique_ptr<std::string> value;  // null once it left memory (or for a tombstone)
     std::uint32_t value_size = 0;        // kept for the quota when the value leaves
     bool tombstone = false;
-    bool value_in_source = false;  // the value left memory: read it from source_
+    // The value left memory: read it from source_.
+    bool value_in_source() const { return !tombstone && !value; }
   };
   // Oldest first; most keys have one version, kept inline with the key.
   using History = absl::InlinedVector<Version, 1>;
