@@ -31,10 +31,6 @@ void add_event(WatchResponse& r, const mvcc::Event& e, const mvcc::KeyValue* pre
   if (prev_kv != nullptr) kv::to_proto(*prev_kv, *pe->mutable_prev_kv());
 }
 
-void add_event(WatchResponse& r, const mvcc::Event& e, bool prev_kv) {
-  add_event(r, e, prev_kv && e.prev_kv && !e.prev_value_at ? &*e.prev_kv : nullptr);
-}
-
 // An event's prev_kv for the watches that asked for it, its value read back
 // once per event if the store had let it leave memory; none if the record is
 // gone (compacted since), as etcd's watch server leaves it out then.
@@ -126,11 +122,12 @@ void on_history(Self* self, watch::WatcherId wid, std::int64_t from, const Histo
     return;
   }
   auto r = response(st, it->second.id, st.revision);
+  PrevKvs prev_kvs(st.args.values);
   for (const auto& e : h.events) {
     if ((e.type == mvcc::Event::Type::put && w->no_put) || (e.type == mvcc::Event::Type::del && w->no_delete)) {
       continue;
     }
-    add_event(*r, e, it->second.prev_kv);
+    add_event(*r, e, it->second.prev_kv ? prev_kvs.of(e) : nullptr);
   }
   if (r->events_size() > 0) {
     it->second.quiet = false;
