@@ -50,44 +50,29 @@ else
   cg_limit=memory.max cg_peak=memory.peak
 fi
 
-member_pid=""
 cleanup() {
-  [[ -n $member_pid ]] && kill -9 "$member_pid" 2>/dev/null || true
-  [[ -n $member_pid ]] && wait "$member_pid" 2>/dev/null || true
+  stop_cluster
   [[ -d $cg ]] && rmdir "$cg" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-alive() { kill -0 "$member_pid" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$member_pid/stat" 2>/dev/null) != Z ]]; }
-hwm_mb() { awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$member_pid/status" 2>/dev/null || echo "?"; }
+alive() { member_alive "${cluster_pids[0]}"; }
+hwm_mb() { awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/${cluster_pids[0]}/status" 2>/dev/null || echo "?"; }
 
-# One member inside a fresh memory cgroup: the shell joins the cgroup, then
-# execs the server, so every page it ever touches is charged there.
-start_limited() {  # name binary
-  local name=$1 bin=$2 cport pport
-  cport=$(free_port) pport=$(free_port)
+# The member runs inside a fresh memory cgroup: the shell joins the cgroup,
+# then execs the server, so every page it ever touches is charged there.
+# shellcheck disable=SC2016
+member_launch=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg")
+member_flags=(--quota-backend-bytes "$quota")
+fresh_cgroup() {
   [[ -d $cg ]] && rmdir "$cg"
   mkdir "$cg"
   echo $((limit_mib * 1024 * 1024)) >"$cg/$cg_limit"
   # Swap is off on these machines; where it is on, keep it out of the figures.
   [[ -f $cg/memory.memsw.limit_in_bytes ]] && echo $((limit_mib * 1024 * 1024)) >"$cg/memory.memsw.limit_in_bytes" 2>/dev/null || true
-  sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "$bin" --name m0 --data-dir "$work/$name" \
-    --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
-    --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-    --initial-cluster "m0=http://127.0.0.1:$pport" --quota-backend-bytes "$quota" >"$out/$name.log" 2>&1 &
-  member_pid=$!
-  endpoints=127.0.0.1:$cport
-  for _ in $(seq 1 150); do
-    etcdctl --endpoints "$endpoints" --dial-timeout 1s --command-timeout 2s endpoint health >/dev/null 2>&1 && return 0
-    alive || break
-    sleep 0.2
-  done
-  echo "$name did not start (log: $out/$name.log)" >&2
-  return 1
 }
-
 
 echo "large data: $gib GiB of 1 KiB values ($keys keys), one member each in a ${limit_mib} MiB memory cgroup;" \
   "raw results in $out"
@@ -95,7 +80,8 @@ printf '%-6s %10s %8s %8s %12s %12s %10s %9s %9s  %s\n' server load_s puts/s err
 for server in acord etcd; do
   [[ -n $only && $only != "$server" ]] && continue
   bin=build/acord; [[ $server == etcd ]] && bin=$(command -v etcd)
-  start_limited "$server" "$bin"
+  fresh_cgroup
+  start_cluster "$server" "$bin" 1
   t0=$(date +%s.%N)
   capped="" rc=0
   load=$(timeout -s INT "$max_load_s" build/benchmarks/acord-bench --endpoints "$endpoints" --conns 8 --clients 128 --total "$keys" \
@@ -122,13 +108,11 @@ for server in acord etcd; do
   fi
   peak=$(hwm_mb)
   cg_peak_mb=$(awk '{printf "%.0f", $1 / 1048576}' "$cg/$cg_peak" 2>/dev/null || echo "?")
-  disk=$(du -sm "$work/$server" | awk '{print $1}')
+  disk=$(du -sm "$cluster_dir" | awk '{print $1}')
+  cp "$work/$server-m0.log" "$out/$server.log"
   [[ $survived == no && -z $capped ]] && survived="no: $(tail -n 2 "$out/$server.log" | tr '\n' ' ' | cut -c1-160)"
   [[ -n $capped ]] && survived="$(alive && echo "running, " || echo "dead, ")$note"
   printf '%-6s %10.0f %8s %8s %12s %12s %10s %9s %9s  %s\n' "$server" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
     "$(jget "$load" ops_per_s)" "$(jget "$load" errors)" "$peak" "$cg_peak_mb" "$disk" "$get_p50" "$get_p99" "$survived"
-  kill -9 "$member_pid" 2>/dev/null || true
-  wait "$member_pid" 2>/dev/null || true
-  member_pid=""
-  rm -rf "${work:?}/$server"
+  stop_cluster
 done

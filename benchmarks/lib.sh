@@ -8,6 +8,9 @@
 #   stop_server
 #   jget JSON FIELD               a number field of acord-bench's --json line
 #   leader_endpoint               the started cluster's leader, host:port
+#   member_alive PID              the member runs (not exited, not a zombie)
+# A caller may set member_launch (a command each member runs under, e.g. one
+# that joins a cgroup) and member_flags (flags added to every member's).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
     || echo $((20000 + RANDOM % 20000))
@@ -16,9 +19,13 @@ free_port() {
 cluster_pids=()
 endpoints=""
 cluster_dir=""
+member_launch=()
+member_flags=()
+
+member_alive() { kill -0 "$1" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 
 start_cluster() {  # name binary members
-  local name=$1 bin=$2 n=$3 k initial="" cports=() pports=()
+  local name=$1 bin=$2 n=$3 k p initial="" cports=() pports=()
   cluster_dir="$work/$name-data"
   rm -rf "${cluster_dir:?}"
   mkdir -p "$cluster_dir"
@@ -26,16 +33,17 @@ start_cluster() {  # name binary members
   for ((k = 0; k < n; k++)); do initial+="${initial:+,}m$k=http://127.0.0.1:${pports[k]}"; done
   cluster_pids=(); endpoints=""
   for ((k = 0; k < n; k++)); do
-    "$bin" --name "m$k" --data-dir "$cluster_dir/m$k" \
+    "${member_launch[@]}" "$bin" --name "m$k" --data-dir "$cluster_dir/m$k" \
       --listen-client-urls "http://127.0.0.1:${cports[k]}" --advertise-client-urls "http://127.0.0.1:${cports[k]}" \
       --listen-peer-urls "http://127.0.0.1:${pports[k]}" --initial-advertise-peer-urls "http://127.0.0.1:${pports[k]}" \
-      --initial-cluster "$initial" --initial-cluster-state new >"$work/$name-m$k.log" 2>&1 &
+      --initial-cluster "$initial" --initial-cluster-state new "${member_flags[@]}" >"$work/$name-m$k.log" 2>&1 &
     cluster_pids+=($!)
     endpoints+="${endpoints:+,}127.0.0.1:${cports[k]}"
   done
   for _ in $(seq 1 150); do
     etcdctl --endpoints "$endpoints" --dial-timeout 1s --command-timeout 2s endpoint health >/dev/null 2>&1 \
       && etcdctl --endpoints "$endpoints" --command-timeout 2s put bench/ready 1 >/dev/null 2>&1 && return 0
+    for p in "${cluster_pids[@]}"; do member_alive "$p" || break 2; done  # one exited: it will not come
     sleep 0.2
   done
   echo "$name did not start (logs: $work/$name-m*.log)" >&2

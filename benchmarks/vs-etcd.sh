@@ -145,10 +145,10 @@ med_field() {  # server name field
   for ((k = 1; k <= rounds; k++)); do vals+=("$(jget "${result[$1.$2.$k]}" "$3")"); done
   median "${vals[@]}"
 }
-med_of() {  # array-name server name
+med_of() {  # array-name key: the median of arr[key.1] .. arr[key.rounds]
   local -n arr=$1
   local k vals=()
-  for ((k = 1; k <= rounds; k++)); do vals+=("${arr[$2.$3.$k]}"); done
+  for ((k = 1; k <= rounds; k++)); do vals+=("${arr[$2.$k]}"); done
   median "${vals[@]}"
 }
 
@@ -183,14 +183,14 @@ for name in "${order[@]}"; do
     printf '%-16s %-6s %10.0f %9.2f %9.2f %9.2f %9.0f %11s %9s %12s\n' "$name" "$server" \
       "$(med_field "$server" "$name" ops_per_s)" "$(med_field "$server" "$name" p50_ms)" \
       "$(med_field "$server" "$name" p99_ms)" "$(med_field "$server" "$name" p999_ms)" \
-      "$(med_field "$server" "$name" errors)" "$(med_of peak_mb "$server" "$name")" \
-      "$(med_of cpu_us "$server" "$name")" "$(median "${client[@]}")"
+      "$(med_field "$server" "$name" errors)" "$(med_of peak_mb "$server.$name")" \
+      "$(med_of cpu_us "$server.$name")" "$(median "${client[@]}")"
   done
 done
 echo "(medians of $rounds round(s); watch: ops are events delivered, latency is put->event; txn: 4 puts per txn;" \
   "cpu_us/op: the members' CPU, client_us/op: acord-bench's own, on the same cores)"
-fills() { local k v=(); for ((k = 1; k <= rounds; k++)); do v+=("${mem_per_million[$1.$k]}"); done; median "${v[@]}"; }
-echo "memory per million 256-byte keys (all members): etcd $(fills etcd) MB, acord $(fills acord) MB"
+echo "memory per million 256-byte keys (all members): etcd $(med_of mem_per_million etcd) MB," \
+  "acord $(med_of mem_per_million acord) MB"
 
 max_peak() {  # server round
   local server=$1 k=$2 m=0 name
