@@ -1,47 +1,39 @@
 #include "actors/join_cluster.hpp"
 
-#include <caf/io/all.hpp>
-#include <caf/openssl/all.hpp>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
 
-#include "actors/messages.hpp"
 #include "core/cluster/url.hpp"
 #include "core/limits.hpp"
+#include "transport/peer_network.hpp"
 
 namespace acord::actors {
 namespace {
 
 // One member's answer, or nothing if it cannot be reached or has no members.
-std::optional<protocol::Membership> ask(caf::actor_system& sys, const std::string& peer_url) {
+std::optional<protocol::Membership> ask(const NodeConfig& c, const std::string& peer_url) {
   cluster::Url url;
   try {
     url = cluster::parse_url(peer_url);
   } catch (const std::invalid_argument&) {
     return std::nullopt;
   }
-  const auto port = static_cast<std::uint16_t>(url.port);
-  if (url.tls() && !sys.has_openssl_manager()) return std::nullopt;  // no peer TLS here
-  auto remote = url.tls() ? caf::openssl::remote_actor(sys, url.host, port) : sys.middleman().remote_actor(url.host, port);
-  if (!remote) return std::nullopt;
-  std::optional<protocol::Membership> answer;
-  caf::scoped_actor self{sys};
-  self->request(*remote, std::chrono::milliseconds(limits::join_fetch_retry_ms * 8), join_atom::value)
-      .receive(
-          [&](std::uint64_t cluster_id, const std::string& bytes) {
-            auto m = protocol::decode_membership(bytes);
-            if (!m || cluster_id == 0 || m->members.empty()) return;
-            m->cluster_id = cluster_id;
-            answer = std::move(m);
-          },
-          [&](const caf::error&) {});
-  return answer;
+  const transport::PeerTls tls{c.peer_tls.cert_file, c.peer_tls.key_file, c.peer_tls.trusted_ca_file};
+  auto answer = transport::ask_join(transport::PeerEndpoint{url.host, static_cast<std::uint16_t>(url.port), url.tls()},
+                                    c.peer_tls.enabled ? &tls : nullptr,
+                                    std::chrono::milliseconds(limits::join_fetch_retry_ms * 8),
+                                    peer_frame_limit(c));
+  if (!answer || answer->cluster_id == 0) return std::nullopt;
+  auto m = protocol::decode_membership(answer->membership);
+  if (!m || m->members.empty()) return std::nullopt;
+  m->cluster_id = answer->cluster_id;
+  return m;
 }
 
 }  // namespace
 
-std::optional<protocol::Membership> ask_cluster_members(caf::actor_system& sys, const NodeConfig& c,
+std::optional<protocol::Membership> ask_cluster_members(const NodeConfig& c,
                                                         const AcceptMembers& accept, std::string& error) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::join_fetch_timeout_ms);
   std::string refused;  // why the last answer did not do
@@ -49,7 +41,7 @@ std::optional<protocol::Membership> ask_cluster_members(caf::actor_system& sys, 
     for (const auto& m : c.initial_cluster) {
       if (m.name == c.name) continue;
       for (const auto& url : m.peer_urls) {
-        auto answer = ask(sys, url);
+        auto answer = ask(c, url);
         if (!answer) continue;
         if (accept(*answer, refused)) return answer;
       }

@@ -1,9 +1,9 @@
 #pragma once
 // How a member joining a running cluster (--initial-cluster-state existing)
-// learns the cluster before it has an identity: it asks the peer transport of
-// another member named in --initial-cluster (as etcd asks GET /members on a
-// peer url) for the cluster id and the members as that member last applied.
-#include <caf/all.hpp>
+// learns the cluster before it has an identity: it asks another member named
+// in --initial-cluster, on its peer port (a join_request frame, as etcd asks
+// GET /members on a peer url), for the cluster id and the members as that
+// member last applied.
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,7 +18,7 @@ namespace acord::actors {
 // has not applied this one's addition yet answers without it), or until
 // limits::join_fetch_timeout_ms passes; then nothing, with `error` set.
 using AcceptMembers = std::function<bool(const protocol::Membership&, std::string& error)>;
-std::optional<protocol::Membership> ask_cluster_members(caf::actor_system& sys, const NodeConfig& config,
+std::optional<protocol::Membership> ask_cluster_members(const NodeConfig& config,
                                                         const AcceptMembers& accept, std::string& error);
 
 }  // namespace acord::actors

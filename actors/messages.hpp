@@ -21,6 +21,7 @@
 #include "core/kv/api_error.hpp"
 #include "core/mvcc/mvcc_store.hpp"
 #include "core/raft/raft_types.hpp"
+#include "protocol/peer_frame.hpp"
 #include "protocol/proposal.hpp"
 #include "storage/rocks_store.hpp"
 
@@ -49,14 +50,11 @@ using raft_link_atom = caf::atom_constant<caf::atom("raftlink")>;
 // To the transport: (route_atom, PeerFrame kind, actor): frames of that kind go
 // to that actor from now on.
 using route_atom = caf::atom_constant<caf::atom("route")>;
-// Between members: (peer_atom, cluster id, sender id, PeerFrame kind, bytes).
-using peer_atom = caf::atom_constant<caf::atom("peer")>;
 // Local, between the raft actor and the transport: (frame_atom, peer id, kind, bytes).
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 // Local: Raft messages to send to peers, or received from them.
 using outbound_atom = caf::atom_constant<caf::atom("outbound")>;
 using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
-using connect_retry_atom = caf::atom_constant<caf::atom("reconnect")>;
 using get_dropped_atom = caf::atom_constant<caf::atom("dropped")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
 using etcd_snapshot_atom = caf::atom_constant<caf::atom("etcdsnap")>;
@@ -85,25 +83,14 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using term_atom = caf::atom_constant<caf::atom("term")>;
 // Membership: the apply actor tells the raft actor the membership as of an
 // applied index (conf_atom); the raft actor tells the transport who its peers
-// are (members_atom); a member joining asks a peer's transport for the
-// cluster (join_atom).
+// are (members_atom).
 using conf_atom = caf::atom_constant<caf::atom("conf")>;
-using join_atom = caf::atom_constant<caf::atom("join")>;
 // The member is stopping: every request still waiting is answered "server
 // stopped" now.
 using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
 
-// What a frame between members carries.
-enum class PeerFrame : std::uint8_t {
-  raft = 1,           // a raft::Message (protocol/raft_wire)
-  // 2 carried a follower's proposals for the leader, and 3 and 4 ReadIndex
-  // requests and answers; raft messages do now.
-  snapshot_chunk = 5, // part of a snapshot: msgpack [index, term, offset, total size, bytes]
-  lease_request = 6,  // a follower asks the leader about a lease: msgpack [context, LeaseQuery, lease id, with keys]
-  lease_response = 7, // the leader's answer: msgpack [context, status code, message, response bytes]
-  hello = 8,          // sent once a connection is up: the other side may answer through it (no body)
-  last = hello,  // the transport refuses kinds past this one
-};
+// What a frame between members carries: protocol/peer_frame.hpp.
+using protocol::PeerFrame;
 
 // What only the leader knows about a lease: its expiry. Keep-alives renew it
 // there, and a lease's remaining time is read there (as in etcd).

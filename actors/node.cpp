@@ -4,8 +4,6 @@
 #include <condition_variable>
 #include <mutex>
 
-#include <caf/io/all.hpp>
-#include <caf/openssl/all.hpp>
 #include <google/protobuf/message.h>
 
 #include "actors/join_cluster.hpp"
@@ -13,6 +11,7 @@
 #include "actors/stream_sessions.hpp"
 #include "core/limits.hpp"
 #include "storage/rocks_store.hpp"
+#include "transport/peer_network.hpp"
 
 namespace acord::actors {
 
@@ -20,6 +19,7 @@ struct Node::Impl {
   std::unique_ptr<storage::RocksStore> store;
   caf::actor_system_config cfg;  // must outlive the system
   std::unique_ptr<caf::actor_system> system;
+  std::shared_ptr<transport::PeerNetwork> network;  // the links to the peers
   NodeActors actors;
   // Unary calls submitted and not yet answered: a stop waits for them.
   std::mutex calls_mutex;
@@ -38,14 +38,6 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   // mostly spends waiting for the disk and the network.
   impl->cfg.set("scheduler.policy", caf::atom("sharing"));
   impl->cfg.set("scheduler.max-threads", limits::actor_threads);
-  impl->cfg.load<caf::io::middleman>();
-  impl->cfg.set("middleman.workers", limits::peer_decode_threads);
-  if (c.peer_tls.enabled) {
-    impl->cfg.openssl_certificate = c.peer_tls.cert_file;
-    impl->cfg.openssl_key = c.peer_tls.key_file;
-    impl->cfg.openssl_cafile = c.peer_tls.trusted_ca_file;
-    impl->cfg.load<caf::openssl::manager>();
-  }
   impl->system = std::make_unique<caf::actor_system>(impl->cfg);
   auto& sys = *impl->system;
   auto stop_system = [&impl] {
@@ -54,9 +46,9 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   };
   storage::Loaded loaded;
   bool restarted = false;
-  const FetchCluster fetch = [&c, &sys](const FindSelf& find_self, std::string& e) {
+  const FetchCluster fetch = [&c](const FindSelf& find_self, std::string& e) {
     return ask_cluster_members(
-        sys, c, [&](const protocol::Membership& m, std::string& why) { return find_self(m, why).has_value(); }, e);
+        c, [&](const protocol::Membership& m, std::string& why) { return find_self(m, why).has_value(); }, e);
   };
   if (!prepare_store(c, *impl->store, loaded, error, &restarted, fetch)) {
     stop_system();
@@ -79,24 +71,31 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
       return nullptr;
     }
   }
-  impl->actors = spawn_node(sys, c, *impl->store, std::move(loaded));
   // Every member listens for peers, a single one too: members may be added.
-  auto port = c.listen_peer_tls
-                  ? caf::openssl::publish(impl->actors.transport, c.listen_peer_port, c.listen_peer_host.c_str(), true)
-                  : sys.middleman().publish(impl->actors.transport, c.listen_peer_port, c.listen_peer_host.c_str(), true);
-  if (!port) {
-    error = "cannot listen for peers on " + c.listen_peer_host + ":" + std::to_string(c.listen_peer_port) + ": " +
-            sys.render(port.error());
-    stop_node(impl->actors);
+  transport::PeerNetworkConfig pn;
+  pn.cluster_id = loaded.identity->cluster_id;
+  pn.self_id = loaded.identity->member_id;
+  pn.listen_host = c.listen_peer_host;
+  pn.listen_port = c.listen_peer_port;
+  pn.listen_tls = c.listen_peer_tls;
+  pn.tls_configured = c.peer_tls.enabled;
+  pn.tls = transport::PeerTls{c.peer_tls.cert_file, c.peer_tls.key_file, c.peer_tls.trusted_ca_file};
+  pn.max_frame_bytes = peer_frame_limit(c);
+  pn.send_queue_bytes_max = limits::peer_send_queue_bytes_max;
+  pn.handshake_ms = limits::peer_handshake_ms;
+  impl->network = transport::PeerNetwork::start(pn, error);
+  if (!impl->network) {
     stop_system();
     return nullptr;
   }
+  impl->actors = spawn_node(sys, c, *impl->store, std::move(loaded), true, impl->network);
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
 Node::~Node() {
   if (!impl_ || !impl_->system) return;
   stop_node(impl_->actors);
+  impl_->network->stop();
   impl_->system->await_all_actors_done();
   impl_->system.reset();
 }

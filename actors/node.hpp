@@ -2,6 +2,7 @@
 // One acord node: opens (or bootstraps) its data directory, spawns its actors
 // (storage, raft, apply) and a session per client call. The front (gRPC)
 // talks to the node only through submit().
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -36,8 +37,9 @@ struct NodeConfig {
   std::uint16_t listen_peer_port = 0;
   bool listen_peer_tls = false;  // an https url
   // TLS between members: with a certificate, its key and the CA that signs
-  // every member's (each side proves itself to the other); without (etcd's
-  // --peer-auto-tls), encrypted but unauthenticated.
+  // every member's (each side proves itself to the other); without a CA
+  // (etcd's --peer-auto-tls: certificates that sign themselves), encrypted
+  // but unauthenticated.
   struct PeerTls {
     bool enabled = false;
     std::string cert_file, key_file, trusted_ca_file;
@@ -60,6 +62,11 @@ struct NodeConfig {
   // Called (on an actor thread) when this member applies its own removal.
   std::function<void()> on_removed;
 };
+
+// The largest frame a member reads from its peers (and sends them).
+inline std::size_t peer_frame_limit(const NodeConfig& c) {
+  return limits::peer_frame_bytes_max(std::max(c.max_request_bytes, limits::max_request_bytes_default));
+}
 
 class Node {
  public:

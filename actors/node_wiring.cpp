@@ -190,7 +190,7 @@ bool check_or_make_identity(const NodeConfig& c, storage::Store& store, storage:
 }  // namespace
 
 NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Store& store, storage::Loaded loaded,
-                      bool detached_storage) {
+                      bool detached_storage, std::shared_ptr<transport::PeerNetwork> network) {
   NodeActors node;
   node.identity = *loaded.identity;
   const bool version_known = cluster_version_recorded(loaded);
@@ -212,6 +212,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   auto known_members = std::make_shared<protocol::Membership>(applied.membership);
   rc.election_ticks = std::max(1, c.election_timeout_ms / std::max(1, c.heartbeat_interval_ms));
   rc.heartbeat_ticks = 1;
+  rc.max_bytes_per_message = limits::raft_message_bytes_max;
   // Proposals and reads made without a leader wait in the core as long as
   // their requests do, and no more of them than sessions may have pending.
   rc.max_waiting_entries = limits::pending_proposals_max;
@@ -246,6 +247,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   PeerTransportArgs ta;
   ta.self_id = node.identity.member_id;
   ta.cluster_id = node.identity.cluster_id;
+  ta.network = network;
   node.transport = sys.spawn(peer_transport, ta);
   if (!known_members->members.empty()) caf::anon_send(node.transport, members_atom::value, MembershipPtr(known_members));
 
@@ -262,6 +264,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   ra.core = core;
   ra.proposal_ids = proposal_ids;
   ra.transport = node.transport;
+  ra.network = network;
   ra.tick_ms = c.heartbeat_interval_ms;
   ra.storage = node.storage;
   ra.apply = node.apply;

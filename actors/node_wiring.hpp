@@ -13,6 +13,7 @@
 #include "actors/session_actor.hpp"
 #include "protocol/proposal.hpp"
 #include "storage/store.hpp"
+#include "transport/peer_network.hpp"
 
 namespace acord::actors {
 
@@ -30,7 +31,7 @@ bool prepare_store(const NodeConfig& config, storage::Store& store, storage::Loa
 
 struct NodeActors {
   caf::actor storage, raft, apply, lease, lease_relay, snapshot_transfer, watch;
-  caf::actor transport;  // published on the peer port by the caller
+  caf::actor transport;  // over the caller's PeerNetwork
   std::shared_ptr<SessionContext> sessions;
   storage::Identity identity;
 };
@@ -38,9 +39,10 @@ struct NodeActors {
 // Spawns the storage, apply and raft actors over a prepared store, and starts
 // the raft actor (it applies what was committed, then stands for election).
 // The storage actor gets its own thread unless `detached_storage` is false
-// (deterministic tests).
+// (deterministic tests). Without `network` nothing reaches a peer.
 NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& config, storage::Store& store,
-                      storage::Loaded loaded, bool detached_storage = true);
+                      storage::Loaded loaded, bool detached_storage = true,
+                      std::shared_ptr<transport::PeerNetwork> network = nullptr);
 
 // Stops the actors and drops every handle to them.
 void stop_node(NodeActors& node);

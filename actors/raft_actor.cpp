@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/log.hpp"
+#include "actors/peer_transport.hpp"
 #include "core/cluster/cluster_identity.hpp"
 #include "core/limits.hpp"
 
@@ -137,7 +138,7 @@ void deliver_read_states(Self* self, const std::vector<raft::ReadState>& states)
 }
 
 void send_messages(Self* self, std::vector<raft::Message> msgs) {
-  if (msgs.empty() || !self->state.args.transport) return;
+  if (msgs.empty() || (!self->state.args.transport && !self->state.args.network)) return;
   auto batch = std::make_shared<std::vector<raft::Message>>();
   for (auto& m : msgs) {
     if (m.type == raft::Message::Type::snapshot) {
@@ -146,7 +147,12 @@ void send_messages(Self* self, std::vector<raft::Message> msgs) {
       batch->push_back(std::move(m));
     }
   }
-  if (!batch->empty()) self->send(self->state.args.transport, outbound_atom::value, RaftMessagesPtr(batch));
+  if (batch->empty()) return;
+  if (self->state.args.network) {
+    send_raft_messages(*self->state.args.network, *batch);
+  } else {
+    self->send(self->state.args.transport, outbound_atom::value, RaftMessagesPtr(batch));
+  }
 }
 
 // A whole snapshot from the leader: installed unless this node is already

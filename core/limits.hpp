@@ -2,6 +2,7 @@
 // Every limit acord enforces, in one place, with etcd's defaults. Units are the
 // last word of each name. Past a limit a request gets the gRPC status etcd
 // returns for it; nothing crashes or hangs.
+#include <cstddef>
 #include <cstdint>
 
 namespace acord::limits {
@@ -52,10 +53,25 @@ inline constexpr std::size_t rocksdb_memtables_bytes = 16u << 20;
 // from holding up the Raft actor's heartbeats. Storage writes have a thread
 // of their own.
 inline constexpr std::size_t actor_threads = 2;
-// CAF's threads that decode peer messages before they reach an actor: none,
-// the I/O thread decodes them itself (one thread hop less per peer message;
-// a Raft message is small and a snapshot chunk at most snapshot_chunk_bytes).
-inline constexpr std::size_t peer_decode_threads = 0;
+
+// Entry bytes in one Raft append or forwarded proposal, though always at
+// least one entry (etcd: MaxSizePerMsg, 1 MiB).
+inline constexpr std::size_t raft_message_bytes_max = 1u << 20;
+// The largest peer frame a member reads: a Raft message of
+// raft_message_bytes_max plus one entry of up to --max-request-bytes and the
+// framing. A header that announces more closes the connection before any of
+// it is held (a snapshot chunk, snapshot_chunk_bytes, fits too).
+inline constexpr std::size_t peer_frame_overhead_bytes = 64 * 1024;
+inline constexpr std::size_t peer_frame_bytes_max(std::uint64_t max_request_bytes) {
+  return raft_message_bytes_max + static_cast<std::size_t>(max_request_bytes) + peer_frame_overhead_bytes;
+}
+// A connection to the peer port must say which member it is (a TLS handshake
+// included) within this long, and no more than this many may wait at once.
+inline constexpr int peer_handshake_ms = 5000;
+inline constexpr std::size_t peer_unidentified_connections_max = 64;
+// Bytes queued for a peer that does not read (paused, or its link full) before
+// frames to it are dropped; Raft resends what a follower missed.
+inline constexpr std::size_t peer_send_queue_bytes_max = 32u << 20;
 
 // Raft log entries kept behind the durably applied index once the log is
 // trimmed, so a lagging follower can still catch up from the log (etcd:

@@ -84,11 +84,21 @@ int main(int argc, char** argv) {
   // TLS between members, when the peer urls are https (the flags checked the files).
   if (nc.listen_peer_tls) {
     nc.peer_tls.enabled = true;
-    if (!flags.peer_tls.auto_tls || !flags.peer_tls.cert_file.empty()) {
-      nc.peer_tls.cert_file = flags.peer_tls.cert_file;
-      nc.peer_tls.key_file = flags.peer_tls.key_file;
-      nc.peer_tls.trusted_ca_file = flags.peer_tls.trusted_ca_file;
+    auto peer_tls = flags.peer_tls;
+    if (peer_tls.auto_tls && peer_tls.cert_file.empty()) {
+      // etcd's --peer-auto-tls: a certificate of its own in the data
+      // directory, which no member checks (so no CA).
+      std::vector<std::string> hosts;
+      for (const auto& u : flags.listen_peer_urls) hosts.push_back(u.host);
+      std::string tls_error;
+      if (!acord::server::make_self_signed(flags.data_dir + "/fixtures/peer", hosts, peer_tls, tls_error)) {
+        return fail(tls_error);
+      }
+      peer_tls.trusted_ca_file.clear();
     }
+    nc.peer_tls.cert_file = peer_tls.cert_file;
+    nc.peer_tls.key_file = peer_tls.key_file;
+    nc.peer_tls.trusted_ca_file = peer_tls.trusted_ca_file;
   }
   // TLS for clients: etcd's --auto-tls makes a certificate for the hosts the
   // member listens on, in the data directory.

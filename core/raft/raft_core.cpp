@@ -427,7 +427,7 @@ void RaftCore::send_append(NodeId to) {
   m.index = pr.next - 1;
   m.log_term = term_at(m.index);
   m.commit = commit_index();
-  m.entries = log_.slice(pr.next, config_.max_entries_per_message);
+  m.entries = log_.slice(pr.next, config_.max_entries_per_message, config_.max_bytes_per_message);
   pr.sent_append(m.entries.empty() ? m.index : m.entries.back().index, !m.entries.empty());
   send(std::move(m));
 }

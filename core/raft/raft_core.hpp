@@ -51,6 +51,9 @@ struct Config {
   bool check_quorum = true;
   std::size_t max_inflight_messages = 64;     // appends in flight per follower
   std::size_t max_entries_per_message = 256;  // entries in one append
+  // Entry bytes in one append or forward, though always at least one entry
+  // (etcd-io/raft's MaxSizePerMsg), so a peer frame stays within its limit.
+  std::size_t max_bytes_per_message = 1 << 20;
   Index voters_index = 0;  // the index of the entry (or snapshot) `voters` come from
   // Proposals and reads that wait for a leader: how many entries at most, and
   // for how many ticks (the application's request timeout).

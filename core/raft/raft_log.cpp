@@ -73,9 +73,15 @@ bool RaftLog::stable_to(Index index, Term term) {
 
 void RaftLog::applied_to(Index index) { applied_ = std::max(applied_, index); }
 
-std::vector<Entry> RaftLog::slice(Index from, std::size_t max) const {
+std::vector<Entry> RaftLog::slice(Index from, std::size_t max, std::size_t max_bytes) const {
   std::vector<Entry> out;
-  for (Index i = from; i <= last_index() && out.size() < max; ++i) out.push_back(at(i));
+  std::size_t bytes = 0;
+  for (Index i = from; i <= last_index() && out.size() < max; ++i) {
+    const auto& e = at(i);
+    bytes += e.data.size();
+    if (!out.empty() && bytes > max_bytes) break;
+    out.push_back(e);
+  }
   return out;
 }
 

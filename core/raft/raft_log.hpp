@@ -58,8 +58,9 @@ class RaftLog {
   // they were written).
   bool stable_to(Index index, Term term);
   void applied_to(Index index);
-  // Up to `max` entries from `from` (which memory must hold), for an append.
-  std::vector<Entry> slice(Index from, std::size_t max) const;
+  // Up to `max` entries from `from` (which memory must hold), for an append:
+  // no more than `max_bytes` of entry data, but always one entry if there is one.
+  std::vector<Entry> slice(Index from, std::size_t max, std::size_t max_bytes) const;
 
   // A snapshot at `index` (entry term `term`) replaces the log: it restarts
   // empty after it, committed, applied and durable there.

@@ -28,13 +28,23 @@ ProposeResult RaftCore::propose_entries(std::vector<Entry> entries) {
     return ProposeResult::held;
   }
   if (role_ == Role::leader) return append_proposals(std::move(entries));
-  Message m;
-  m.type = Message::Type::propose;
-  m.to = leader_;
-  m.context = config_.epoch;
-  m.index = ++forwards_sent_;
-  m.entries = std::move(entries);
-  send(std::move(m));
+  // To the leader in messages of at most max_bytes_per_message of entries
+  // (held proposals released together can be many).
+  std::size_t i = 0;
+  while (i < entries.size()) {
+    Message m;
+    m.type = Message::Type::propose;
+    m.to = leader_;
+    m.context = config_.epoch;
+    m.index = ++forwards_sent_;
+    std::size_t bytes = 0;
+    for (; i < entries.size(); ++i) {
+      bytes += entries[i].data.size();
+      if (!m.entries.empty() && bytes > config_.max_bytes_per_message) break;
+      m.entries.push_back(std::move(entries[i]));
+    }
+    send(std::move(m));
+  }
   return ProposeResult::forwarded;
 }
 

@@ -5,17 +5,16 @@
 // TLS works; bad certificate files stop the start with one line.
 #include <catch2/catch.hpp>
 
-#include <caf/all.hpp>
-#include <caf/io/all.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
 
+#include "core/limits.hpp"
 #include "server.hpp"
 #include "test_certs.hpp"
+#include "transport/peer_network.hpp"
 
 using namespace acord::test;
 
@@ -159,12 +158,25 @@ TEST_CASE("peer TLS: a member whose certificate another CA signed cannot join, a
   // The refusal is logged by the members it tried to reach (and that tried it).
   CHECK(wait_until([&] { return members[0]->log().find("TLS handshake refused") != std::string::npos; },
                    std::chrono::seconds(10)));
-  // Nothing answers on the peer port without TLS: a plain CAF connection fails.
-  caf::actor_system_config cfg;
-  cfg.load<caf::io::middleman>();
-  caf::actor_system sys{cfg};
-  auto plain = sys.middleman().remote_actor("127.0.0.1", static_cast<std::uint16_t>(peer[0]));
-  CHECK_FALSE(plain);
+  // Nothing answers on the peer port without TLS: a joining member's question
+  // gets the members over TLS with the members' CA, and nothing in plain text
+  // or with the other CA's certificate.
+  using acord::transport::PeerEndpoint;
+  using acord::transport::PeerTls;
+  const auto port0 = static_cast<std::uint16_t>(peer[0]);
+  const auto frame_limit = acord::limits::peer_frame_bytes_max(acord::limits::max_request_bytes_default);
+  const auto m1 = ca.issue("m1");
+  const PeerTls members_tls{m1.cert, m1.key, ca.ca_cert()};
+  auto answer = acord::transport::ask_join(PeerEndpoint{"127.0.0.1", port0, true}, &members_tls,
+                                           std::chrono::seconds(5), frame_limit);
+  REQUIRE(answer);
+  CHECK(answer->cluster_id != 0);
+  CHECK_FALSE(acord::transport::ask_join(PeerEndpoint{"127.0.0.1", port0, false}, nullptr, std::chrono::seconds(3),
+                                         frame_limit));
+  const auto intruder = other.issue("m3");
+  const PeerTls intruder_tls{intruder.cert, intruder.key, ca.ca_cert()};
+  CHECK_FALSE(acord::transport::ask_join(PeerEndpoint{"127.0.0.1", port0, true}, &intruder_tls,
+                                         std::chrono::seconds(3), frame_limit));
 }
 
 TEST_CASE("auto TLS: a cluster on generated certificates, for clients and peers, works", "[tls][peers]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "protocol/msgpack_tuple.hpp"
+#include "protocol/peer_frame.hpp"
 #include "protocol/proposal.hpp"
 #include "protocol/raft_wire.hpp"
 
@@ -134,4 +135,64 @@ TEST_CASE("a raft message that is malformed, truncated or of an unknown type is 
   std::string bad_type = bytes;
   bad_type[2] = 0x7f;  // the type byte, past the last known message type
   CHECK_FALSE(protocol::decode_raft_message(bad_type));
+}
+
+TEST_CASE("peer frames: cut from a stream in any pieces - a header past the limit or of an unknown kind is refused",
+          "[protocol]") {
+  using protocol::PeerFrame;
+  std::string stream;
+  protocol::append_frame(stream, PeerFrame::hello, protocol::encode(protocol::Hello{1, 99, 1, 2}));
+  protocol::append_frame(stream, PeerFrame::raft, std::string("\0raft bytes", 11));
+  protocol::append_frame(stream, PeerFrame::snapshot_chunk, "");
+  for (std::size_t piece = 1; piece <= stream.size(); ++piece) {
+    protocol::FrameReader reader(64);
+    std::vector<protocol::Frame> frames;
+    for (std::size_t at = 0; at < stream.size(); at += piece) {
+      REQUIRE(reader.feed(stream.data() + at, std::min(piece, stream.size() - at)));
+      while (auto f = reader.next()) frames.push_back(std::move(*f));
+    }
+    REQUIRE(frames.size() == 3);
+    CHECK(frames[0].kind == PeerFrame::hello);
+    auto hello = protocol::decode_hello(frames[0].payload);
+    REQUIRE(hello);
+    CHECK(hello->cluster_id == 99);
+    CHECK(hello->from == 1);
+    CHECK(hello->to == 2);
+    CHECK(frames[1].kind == PeerFrame::raft);
+    CHECK(frames[1].payload == std::string("\0raft bytes", 11));
+    CHECK(frames[2].payload.empty());
+    CHECK(reader.partial_bytes() == 0);
+  }
+  SECTION("past the limit: refused on the header, before the payload is held") {
+    protocol::FrameReader reader(64);
+    const std::string header("\0\0\0\x41\x01", 5);  // 65 bytes
+    CHECK_FALSE(reader.feed(header.data(), header.size()));
+    CHECK(reader.failed());
+    CHECK(reader.error().find("past the limit of 64") != std::string::npos);
+    CHECK(reader.partial_bytes() <= protocol::peer_frame_header_bytes);
+    CHECK_FALSE(reader.feed("x", 1));  // stays refused
+  }
+  SECTION("an unknown kind, or the kinds no member sends") {
+    for (char kind : {'\0', '\x02', '\x0b', '\x4d'}) {
+      protocol::FrameReader reader(64);
+      const std::string header = std::string("\0\0\0\x01", 4) + kind;
+      CHECK_FALSE(reader.feed(header.data(), header.size()));
+    }
+  }
+  SECTION("a partial frame holds only what came") {
+    protocol::FrameReader reader(1u << 30);
+    const std::string header("\x20\0\0\0\x01xyz", 8);  // announces 512 MiB, sends 3 bytes
+    CHECK(reader.feed(header.data(), header.size()));
+    CHECK_FALSE(reader.next());
+    CHECK(reader.partial_bytes() == 3);
+  }
+  SECTION("a hello of another version, or garbage, does not decode") {
+    CHECK_FALSE(protocol::decode_hello(protocol::encode(protocol::Hello{2, 99, 1, 2})));
+    CHECK_FALSE(protocol::decode_hello("\xff\x01"));
+    CHECK_FALSE(protocol::decode_join_response("\x93"));
+    auto join = protocol::decode_join_response(protocol::encode(protocol::JoinResponse{7, "members"}));
+    REQUIRE(join);
+    CHECK(join->cluster_id == 7);
+    CHECK(join->membership == "members");
+  }
 }

@@ -283,3 +283,36 @@ TEST_CASE("majorities count only voters: elections, the commit index, confirmati
   CHECK(Majority(four).committed_index([&](NodeId id) { return match.at(id); }) == 7);
   CHECK(Majority(four).vote_result({{1, false}, {2, false}}) == VoteResult::pending);
 }
+
+TEST_CASE("a follower forwards proposals to its leader in messages within the byte budget, numbered in order",
+          "[raft]") {
+  Config c{1, {1, 2, 3}, 10, 1, 7};
+  c.max_bytes_per_message = 100;
+  RaftCore core(c, Restored{});
+  Message hb;
+  hb.type = Message::Type::heartbeat;
+  hb.from = 2;
+  hb.to = 1;
+  hb.term = 1;
+  core.step(hb);
+  REQUIRE(core.leader() == 2);
+  (void)core.ready();
+  std::vector<std::string> datas = {std::string(60, 'a'), std::string(30, 'b'), std::string(20, 'c'),
+                                    std::string(150, 'd'), std::string(5, 'e')};
+  CHECK(core.propose_batch(datas) == ProposeResult::forwarded);
+  std::vector<Message> forwards;
+  for (auto& m : core.ready().messages) {
+    if (m.type == Message::Type::propose) forwards.push_back(m);
+  }
+  // 60+30 | 20 | 150 alone (past the budget, but one entry goes) | 5
+  REQUIRE(forwards.size() == 4);
+  CHECK(forwards[0].entries.size() == 2);
+  CHECK(forwards[1].entries.size() == 1);
+  CHECK(forwards[2].entries.size() == 1);
+  CHECK(forwards[2].entries[0].data.size() == 150);
+  CHECK(forwards[3].entries.size() == 1);
+  for (std::size_t i = 0; i < forwards.size(); ++i) {
+    CHECK(forwards[i].to == 2);
+    if (i > 0) CHECK(forwards[i].index == forwards[i - 1].index + 1);
+  }
+}

@@ -135,3 +135,14 @@ TEST_CASE("progress: a snapshot pauses appends until it lands or is due again", 
   CHECK(pr.state == Progress::State::replicate);
   CHECK(pr.next == 51);
 }
+
+TEST_CASE("raft log: an append's slice stops at its byte budget, but always carries one entry", "[raft][log]") {
+  std::vector<Entry> es;
+  for (Index i = 1; i <= 5; ++i) es.push_back(Entry{1, i, EntryType::normal, std::string(i == 3 ? 100 : 10, 'x')});
+  RaftLog log(es, 1, 0, 5, 5);
+  CHECK(log.slice(1, 256, 25).size() == 2);   // 10 + 10; the third would pass 25
+  CHECK(log.slice(3, 256, 25).size() == 1);   // 100 bytes alone: one entry goes anyway
+  CHECK(log.slice(4, 256, 25).size() == 2);
+  CHECK(log.slice(1, 2, 1000).size() == 2);   // the count limit still holds
+  CHECK(log.slice(1, 256, 1000).size() == 5);
+}
