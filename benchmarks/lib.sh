@@ -24,7 +24,20 @@ member_flags=()
 
 member_alive() { kill -0 "$1" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 
+# A member that exits at once (most often: a port free_port found was taken
+# by someone else in between) gets the whole cluster started again on new
+# ports, up to three times.
 start_cluster() {  # name binary members
+  local attempt
+  for attempt in 1 2 3; do
+    start_cluster_once "$@" && return 0
+    echo "$1 did not start (attempt $attempt): $(tail -qn1 "$work/$1"-m*.log 2>/dev/null | head -c 300)" >&2
+    stop_cluster
+  done
+  return 1
+}
+
+start_cluster_once() {  # name binary members
   local name=$1 bin=$2 n=$3 k p initial="" cports=() pports=()
   cluster_dir="$work/$name-data"
   rm -rf "${cluster_dir:?}"
@@ -46,7 +59,6 @@ start_cluster() {  # name binary members
     for p in "${cluster_pids[@]}"; do member_alive "$p" || break 2; done  # one exited: it will not come
     sleep 0.2
   done
-  echo "$name did not start (logs: $work/$name-m*.log)" >&2
   return 1
 }
 
