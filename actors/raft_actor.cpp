@@ -298,7 +298,8 @@ caf::behavior raft_actor(Self* self, RaftActorArgs args) {
         if (st.args.core->leader() != 0) {
           st.leaderless_ticks = 0;
         } else if (++st.leaderless_ticks % limits::leaderless_report_ticks == 0) {
-          log_warn("no leader for " + std::to_string(st.leaderless_ticks) + " ticks: " + st.args.core->describe());
+          log_warn("no leader for " + std::to_string(st.leaderless_ticks) + " ticks: " + st.args.core->describe() +
+                   (st.args.network ? "; " + st.args.network->describe() : std::string()));
         }
         process_ready(self);
         self->delayed_send(self, std::chrono::milliseconds(st.args.tick_ms), tick_atom::value);

@@ -69,6 +69,12 @@ inline constexpr std::size_t peer_frame_bytes_max(std::uint64_t max_request_byte
 // included) within this long, and no more than this many may wait at once.
 inline constexpr int peer_handshake_ms = 5000;
 inline constexpr std::size_t peer_unidentified_connections_max = 64;
+// A link carries frames one way; the member that reads it writes a keep-alive
+// back this often, and the member that sends on it drops and redials a link
+// that brought nothing back for peer_link_silence_ms (its far end is gone
+// without a word: a proxy or a middlebox that kept our side open).
+inline constexpr int peer_keepalive_ms = 1000;
+inline constexpr int peer_link_silence_ms = 3000;
 // Bytes queued for a peer that does not read (paused, or its link full) before
 // frames to it are dropped; Raft resends what a follower missed.
 inline constexpr std::size_t peer_send_queue_bytes_max = 32u << 20;

@@ -33,6 +33,7 @@ bool known_kind(std::uint8_t kind) {
     case PeerFrame::hello:
     case PeerFrame::join_request:
     case PeerFrame::join_response:
+    case PeerFrame::keepalive:
       return true;
   }
   return false;

@@ -27,7 +27,8 @@ enum class PeerFrame : std::uint8_t {
   hello = 8,           // a connection's first frame: msgpack Hello
   join_request = 9,    // a connection's first frame, from a member joining: no payload
   join_response = 10,  // msgpack [cluster id, Membership bytes]
-  last = join_response,
+  keepalive = 11,      // back on a link from a member that reads it (no payload): the link is alive
+  last = keepalive,
 };
 
 inline constexpr std::size_t peer_frame_header_bytes = 5;

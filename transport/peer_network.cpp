@@ -45,6 +45,8 @@ struct Conn {
   bool close_after_flush = false;
   Clock::time_point opened_at{};  // {} until the connection (and its TLS) is up
   Clock::time_point deadline{};   // connected, handshaken and identified by then, or closed
+  Clock::time_point last_read{};  // when bytes last came
+  Clock::time_point last_keepalive{};  // inbound: when one was last written back
   protocol::FrameReader reader;
   std::string out;
   std::size_t out_pos = 0;
@@ -79,6 +81,7 @@ struct PeerNetwork::Impl {
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> frames_dropped{0}, sends_dropped{0}, connections_refused{0};
+  std::atomic<std::uint64_t> loops{0}, frames_delivered{0}, connections{0};
 
   // Shared with the senders and the actor that sets peers.
   mutable std::mutex mu;
@@ -325,6 +328,7 @@ struct PeerNetwork::Impl {
       return true;
     }
     if (first > 0) frames.erase(frames.begin());
+    frames_delivered += frames.size();
     (*to)(c->peer, frames);
     return true;
   }
@@ -388,6 +392,7 @@ struct PeerNetwork::Impl {
             const auto io = c->socket->read(buf, sizeof buf, n);
             if (io == Io::done) {
               total += n;
+              c->last_read = Clock::now();
               if (!c->reader.feed(buf, n)) {
                 refused = "member " + (c->identified ? cluster::to_hex(c->peer) : std::string("(not yet named)")) +
                           " sent " + c->reader.error();
@@ -449,9 +454,25 @@ struct PeerNetwork::Impl {
       if (l.retry_at <= now) connect_link(id, l);
       if (!l.conn) next = std::min(next, l.retry_at);
     }
-    std::vector<ConnPtr> late;
+    std::vector<ConnPtr> late, silent, broken;
+    const auto keepalive = std::chrono::milliseconds(limits::peer_keepalive_ms);
+    const auto silence = std::chrono::milliseconds(limits::peer_link_silence_ms);
     for (const auto& [tag, c] : conns) {
       std::lock_guard<std::mutex> lock(c->mu);
+      if (c->phase == Phase::open && c->identified && !c->close_after_flush) {
+        if (c->outbound) {
+          // Nothing back for too long: the far end is gone.
+          if (now - std::max(c->opened_at, c->last_read) >= silence) silent.push_back(c);
+          next = std::min(next, std::max(c->opened_at, c->last_read) + silence);
+        } else {
+          if (now - c->last_keepalive >= keepalive) {
+            c->last_keepalive = now;
+            protocol::append_frame(c->out, PeerFrame::keepalive, "");
+            if ((c->events & EPOLLOUT) == 0 && !flush(*c)) broken.push_back(c);
+          }
+          next = std::min(next, c->last_keepalive + keepalive);
+        }
+      }
       const bool pending = c->phase != Phase::open || !c->identified;
       if (!pending || c->deadline == Clock::time_point{}) continue;
       if (c->deadline <= now) {
@@ -460,6 +481,12 @@ struct PeerNetwork::Impl {
         next = std::min(next, c->deadline);
       }
     }
+    for (const auto& c : silent) {
+      log_warn("peer " + cluster::to_hex(c->peer) + ": nothing came back on the link for " +
+               std::to_string(limits::peer_link_silence_ms) + " ms; dialing again");
+      close_conn(c);
+    }
+    for (const auto& c : broken) close_conn(c);
     for (const auto& c : late) {
       if (!c->outbound) {
         refuse(c, "a connection that did not say which member it is within " +
@@ -476,6 +503,8 @@ struct PeerNetwork::Impl {
     int timeout = 0;
     while (!stopping.load()) {
       const int n = epoll_wait(epoll_fd, events, 64, timeout);
+      ++loops;
+      connections = conns.size();
       for (int i = 0; i < n; ++i) {
         const auto tag = events[i].data.u64;
         if (tag == listener_tag) {
@@ -608,6 +637,29 @@ bool PeerNetwork::send(std::uint64_t to, PeerFrame kind, const std::vector<std::
   // already full (the network thread writes once it drains).
   if (c->phase == Phase::open && (c->events & EPOLLOUT) == 0 && !n.flush(*c)) c->socket->shut_down();
   return true;
+}
+
+std::string PeerNetwork::describe() const {
+  auto& n = *impl_;
+  std::string out;
+  std::lock_guard<std::mutex> lock(n.mu);
+  for (const auto& [id, endpoint] : n.wanted) {
+    out += (out.empty() ? "" : ", ") + cluster::to_hex(id) + "@" + where(endpoint) + ": ";
+    auto it = n.outbound.find(id);
+    if (it == n.outbound.end()) {
+      out += "not connected";
+      continue;
+    }
+    std::lock_guard<std::mutex> conn_lock(it->second->mu);
+    const auto& c = *it->second;
+    out += c.phase == Phase::open ? "open" : c.phase == Phase::closed ? "closed" : "connecting";
+    out += ", " + std::to_string(c.queued()) + " bytes queued" + ((c.events & EPOLLOUT) ? " (waiting to write)" : "");
+  }
+  const auto s = stats();
+  return "links [" + out + "]; loops " + std::to_string(n.loops.load()) + ", frames delivered " +
+         std::to_string(n.frames_delivered.load()) + ", connections " + std::to_string(n.connections.load()) +
+         "; frames dropped " + std::to_string(s.frames_dropped) + ", sends dropped " +
+         std::to_string(s.sends_dropped) + ", connections refused " + std::to_string(s.connections_refused);
 }
 
 PeerNetworkStats PeerNetwork::stats() const {

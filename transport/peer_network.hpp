@@ -8,7 +8,11 @@
 //
 // Each member sends on the connection it made to each peer and reads from the
 // connections peers made to it: a link is one-way, and a member that can reach
-// another can talk to it whether or not the other can reach it back.
+// another can talk to it whether or not the other can reach it back. So that
+// a sender notices a link whose far end is gone (behind a proxy or a
+// middlebox that kept its side open), the reader writes a keep-alive back
+// every limits::peer_keepalive_ms, and a link that brought nothing back for
+// limits::peer_link_silence_ms is dropped and dialed again.
 //
 // Hostile or careless peers: a frame header past `max_frame_bytes` closes the
 // connection before a byte of payload is held; a connection that does not
@@ -82,6 +86,9 @@ class PeerNetwork {
     return send(to, kind, std::vector<std::string_view>{payload});
   }
   PeerNetworkStats stats() const;
+  // Each peer's link in a few words, and the counters (for a member's
+  // report when it has no leader).
+  std::string describe() const;
   // Stops the thread and closes every link; sends are dropped after.
   void stop();
 

@@ -145,11 +145,15 @@ struct Raw {
   }
   ~Raw() { ::close(fd); }
   void write(const std::string& bytes) { REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) >= 0); }
-  // Whether the member closed the connection (a read ends, rather than times out).
+  // Whether the member closed the connection (reads end, rather than time
+  // out; what it wrote before, a keep-alive, is skipped).
   bool closed_by_member() {
-    char c;
-    const auto r = ::recv(fd, &c, 1, 0);
-    return r == 0 || (r < 0 && errno == ECONNRESET);
+    char buf[256];
+    for (;;) {
+      const auto r = ::recv(fd, buf, sizeof buf, 0);
+      if (r > 0) continue;
+      return r == 0 || errno == ECONNRESET;
+    }
   }
   void hello(std::uint64_t cluster_id, std::uint64_t from, std::uint64_t to) {
     write(protocol::encode_frame(protocol::PeerFrame::hello,
@@ -355,4 +359,45 @@ TEST_CASE("peer transport: a member is forgotten when removed, not when an older
   for (int i = 0; i < 10; ++i) a.send(append(1, 2, 50));
   REQUIRE(wait_until([&] { return b.dropped() >= dropped + 10; }, std::chrono::seconds(10)));
   CHECK_FALSE(b.got(50));
+}
+
+TEST_CASE("peer transport: a link that brings nothing back is dialed again, and a reader writes keep-alives back",
+          "[peers]") {
+  // A "peer" that accepts and reads but never answers (its far end gone, as
+  // behind a proxy that kept our side open).
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 8) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const auto silent_port = ntohs(addr.sin_port);
+  const auto pa = static_cast<std::uint16_t>(free_port());
+  Member a(1, pa, {{2, local(silent_port)}});
+  timeval tv{10, 0};
+  setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const int first = ::accept(listener, nullptr, nullptr);
+  REQUIRE(first >= 0);
+  const auto accepted = std::chrono::steady_clock::now();
+  const int second = ::accept(listener, nullptr, nullptr);  // the redial
+  REQUIRE(second >= 0);
+  const auto after = std::chrono::steady_clock::now() - accepted;
+  CHECK(after >= std::chrono::milliseconds(limits::peer_link_silence_ms - 500));
+  CHECK(after < std::chrono::milliseconds(limits::peer_link_silence_ms + 3000));
+  ::close(first);
+  ::close(second);
+  ::close(listener);
+  // The other way: a member that reads a link writes keep-alives back on it.
+  Raw reader_side(pa);
+  reader_side.hello(cluster_id, 2, 1);
+  protocol::FrameReader frames(64);
+  char buf[64];
+  const auto n = ::recv(reader_side.fd, buf, sizeof buf, 0);
+  REQUIRE(n > 0);
+  REQUIRE(frames.feed(buf, static_cast<std::size_t>(n)));
+  auto f = frames.next();
+  REQUIRE(f);
+  CHECK(f->kind == protocol::PeerFrame::keepalive);
 }
