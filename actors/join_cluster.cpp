@@ -19,7 +19,7 @@ std::optional<protocol::Membership> ask(const NodeConfig& c, const std::string& 
   } catch (const std::invalid_argument&) {
     return std::nullopt;
   }
-  const transport::PeerTls tls{c.peer_tls.cert_file, c.peer_tls.key_file, c.peer_tls.trusted_ca_file};
+  const auto tls = peer_tls_files(c);
   auto answer = transport::ask_join(transport::PeerEndpoint{url.host, static_cast<std::uint16_t>(url.port), url.tls()},
                                     c.peer_tls.enabled ? &tls : nullptr,
                                     std::chrono::milliseconds(limits::join_fetch_retry_ms * 8),

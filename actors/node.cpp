@@ -79,7 +79,7 @@ std::unique_ptr<Node> Node::start(const NodeConfig& c, std::string& error) {
   pn.listen_port = c.listen_peer_port;
   pn.listen_tls = c.listen_peer_tls;
   pn.tls_configured = c.peer_tls.enabled;
-  pn.tls = transport::PeerTls{c.peer_tls.cert_file, c.peer_tls.key_file, c.peer_tls.trusted_ca_file};
+  pn.tls = peer_tls_files(c);
   pn.max_frame_bytes = peer_frame_limit(c);
   pn.send_queue_bytes_max = limits::peer_send_queue_bytes_max;
   pn.handshake_ms = limits::peer_handshake_ms;

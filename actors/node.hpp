@@ -14,6 +14,7 @@
 #include "core/cluster/cluster_identity.hpp"
 #include "core/limits.hpp"
 #include "core/mvcc/hash_kv.hpp"
+#include "transport/peer_tls.hpp"
 
 namespace acord::actors {
 
@@ -62,6 +63,11 @@ struct NodeConfig {
   // Called (on an actor thread) when this member applies its own removal.
   std::function<void()> on_removed;
 };
+
+// The peer TLS files as the links take them.
+inline transport::PeerTls peer_tls_files(const NodeConfig& c) {
+  return transport::PeerTls{c.peer_tls.cert_file, c.peer_tls.key_file, c.peer_tls.trusted_ca_file};
+}
 
 // The largest frame a member reads from its peers (and sends them).
 inline std::size_t peer_frame_limit(const NodeConfig& c) {
