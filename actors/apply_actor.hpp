@@ -9,27 +9,19 @@
 #include <memory>
 
 #include "actors/messages.hpp"
-#include "apply/state_machine.hpp"
+#include "actors/shared_machine.hpp"
 
 namespace acord::actors {
 
 struct ApplyActorArgs {
-  storage::Identity identity;
-  storage::ApplyState restored;          // what the data directory held
-  std::vector<mvcc::Record> records;     // the MVCC records it held
-  const mvcc::ValueSource* values = nullptr;  // where superseded values are read back (the data directory)
-  std::vector<storage::LeaseRecord> leases;
-  std::int64_t min_lease_ttl_s = 1;
-  int election_timeout_ms = 1000;  // a new leader's leases get this much extra time
-  std::int64_t quota_bytes = 0;
-  std::int64_t recent_values_revisions = limits::mvcc_recent_values_revisions;
+  SharedMachinePtr machine;  // built from what the data directory held
   std::uint64_t snapshot_count = 0;  // entries applied between log trims
   caf::actor storage;
   caf::actor raft;  // told when the log may be trimmed
 };
 
 struct ApplyActorState {
-  std::unique_ptr<apply::StateMachine> machine;
+  SharedMachinePtr machine;  // also read by client threads (see shared_machine.hpp)
   caf::actor watch;  // gets each batch's events
   caf::actor storage, raft;
   raft::Index last_trim = 0;

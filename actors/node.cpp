@@ -114,27 +114,8 @@ void Node::submit(CallPtr call) {
   impl_->system->spawn(session_actor, impl_->actors.sessions, std::move(call));
 }
 
-namespace {
-// A client stream's requests, handed to its session actor.
-class ActorStream final : public StreamSession {
- public:
-  explicit ActorStream(caf::actor session) : session_(std::move(session)) {}
-  void receive(std::unique_ptr<google::protobuf::Message> request) override {
-    caf::anon_send(session_, stream_request_atom::value, StreamMessagePtr(std::move(request)));
-  }
-  void half_close() override { caf::anon_send(session_, stream_done_atom::value); }
-  void end() override { caf::anon_send(session_, stream_end_atom::value); }
-
- private:
-  caf::actor session_;
-};
-}  // namespace
-
 std::unique_ptr<StreamSession> Node::open_stream(StreamKind kind, StreamSinkPtr sink) {
-  auto& sys = *impl_->system;
-  auto session = kind == StreamKind::watch ? sys.spawn(watch_session, impl_->actors.sessions, std::move(sink))
-                                           : sys.spawn(keep_alive_session, impl_->actors.sessions, std::move(sink));
-  return std::make_unique<ActorStream>(std::move(session));
+  return open_stream_session(*impl_->system, kind, impl_->actors.sessions, std::move(sink));
 }
 
 void Node::etcd_snapshot(std::function<void(std::shared_ptr<const std::string>)> done) {

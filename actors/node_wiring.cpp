@@ -5,6 +5,7 @@
 #include <random>
 
 #include "actors/apply_actor.hpp"
+#include "actors/clock.hpp"
 #include "actors/log.hpp"
 #include "storage/etcd_import.hpp"
 #include "actors/lease_actor.hpp"
@@ -225,18 +226,19 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
 
   node.storage = detached_storage ? sys.spawn<caf::detached>(storage_actor, &store) : sys.spawn(storage_actor, &store);
 
-  ApplyActorArgs aa;
-  aa.identity = node.identity;
-  aa.restored = std::move(loaded.apply_state);
-  aa.records = std::move(loaded.records);
-  aa.values = &store;
+  apply::Config mc;
+  mc.identity = node.identity;
+  mc.values = &store;
+  mc.min_lease_ttl_s = limits::min_lease_ttl_s(c.election_timeout_ms);
+  mc.election_timeout_ms = c.election_timeout_ms;
+  mc.quota_bytes = c.quota_bytes;
+  mc.recent_values_revisions = c.recent_values_revisions;
   std::vector<std::int64_t> lease_ids;  // for the ids this member chooses, below
   for (const auto& l : loaded.leases) lease_ids.push_back(l.id);
-  aa.leases = std::move(loaded.leases);
-  aa.min_lease_ttl_s = limits::min_lease_ttl_s(c.election_timeout_ms);
-  aa.election_timeout_ms = c.election_timeout_ms;
-  aa.quota_bytes = c.quota_bytes;
-  aa.recent_values_revisions = c.recent_values_revisions;
+  auto machine = std::make_shared<SharedMachine>(std::make_unique<apply::StateMachine>(
+      mc, std::move(loaded.apply_state), std::move(loaded.records), loaded.leases, monotonic_ms()));
+  ApplyActorArgs aa;
+  aa.machine = machine;
   aa.snapshot_count = c.snapshot_count;
   aa.storage = node.storage;
   node.apply = sys.spawn(apply_actor, std::move(aa));
@@ -306,6 +308,7 @@ NodeActors spawn_node(caf::actor_system& sys, const NodeConfig& c, storage::Stor
   node.sessions->raft = node.raft;
   node.sessions->leases = node.lease_relay;
   node.sessions->apply = node.apply;
+  node.sessions->machine = machine;
   node.sessions->watch = node.watch;
   node.sessions->member_id = node.identity.member_id;
   node.sessions->max_request_bytes = c.max_request_bytes;

@@ -1,8 +1,8 @@
 #pragma once
 // A unary client request, on its way: checked against etcd's rules and limits
 // and routed (writes: proposed through Raft; linearizable reads: ReadIndex,
-// then the apply actor; serializable reads: the apply actor directly) from
-// the caller's thread, answered by the actor that has the outcome. Only the
+// then the apply actor; serializable reads: served on the caller's thread
+// from the shared state machine) from the caller's thread, answered by the actor that has the outcome. Only the
 // requests that need several answers put together (status, member list,
 // leases, alarms, leadership transfer) get a session actor of their own, which
 // waits with a deadline, answers through the call's callback, and ends.
@@ -12,6 +12,7 @@
 
 #include "actors/call.hpp"
 #include "actors/messages.hpp"
+#include "actors/shared_machine.hpp"
 
 namespace acord::actors {
 
@@ -20,6 +21,7 @@ struct SessionContext {
   caf::actor raft;
   caf::actor leases;  // keep-alives and time-to-live (lease_relay)
   caf::actor apply;
+  SharedMachinePtr machine;  // what serializable reads and the leader's keep-alives need (no actor)
   caf::actor watch;
   std::atomic<std::uint64_t> next_stream_id{1};
   std::uint64_t member_id = 0;

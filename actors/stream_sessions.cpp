@@ -1,5 +1,6 @@
 #include "actors/stream_sessions.hpp"
 
+#include "actors/clock.hpp"
 #include "core/limits.hpp"
 #include "etcdserverpb/rpc.pb.h"
 
@@ -87,6 +88,59 @@ caf::behavior watch_session(caf::event_based_actor* self, std::shared_ptr<Sessio
         self->quit();
       },
   };
+}
+
+namespace {
+
+// A client stream's requests, handed to its session actor.
+class ActorStream : public StreamSession {
+ public:
+  explicit ActorStream(caf::actor session) : session_(std::move(session)) {}
+  void receive(std::unique_ptr<google::protobuf::Message> request) override {
+    caf::anon_send(session_, stream_request_atom::value, StreamMessagePtr(std::move(request)));
+  }
+  void half_close() override { caf::anon_send(session_, stream_done_atom::value); }
+  void end() override { caf::anon_send(session_, stream_end_atom::value); }
+
+ private:
+  caf::actor session_;
+};
+
+// On the leader a renewal is answered at once, from the caller's thread (one
+// client renewing and waiting pays no hop to an actor and back); elsewhere
+// the session actor asks the leader. Answers already written come before a
+// half-close reaches the actor, so the stream still ends after the last one.
+class KeepAliveStream final : public ActorStream {
+ public:
+  KeepAliveStream(caf::actor session, std::shared_ptr<SessionContext> ctx, StreamSinkPtr sink)
+      : ActorStream(std::move(session)), ctx_(std::move(ctx)), sink_(std::move(sink)) {}
+  void receive(std::unique_ptr<google::protobuf::Message> request) override {
+    const auto id = static_cast<const LeaseKeepAliveRequest&>(*request).id();
+    auto machine = ctx_->machine->write();
+    if (!machine->leads()) {
+      machine.release();
+      ActorStream::receive(std::move(request));
+      return;
+    }
+    auto out = machine->lease_keep_alive(id, monotonic_ms());
+    machine.release();
+    std::unique_ptr<LeaseKeepAliveResponse> response(new LeaseKeepAliveResponse());
+    response->Swap(static_cast<LeaseKeepAliveResponse*>(out->response.get()));
+    sink_->write(std::move(response));
+  }
+
+ private:
+  std::shared_ptr<SessionContext> ctx_;
+  StreamSinkPtr sink_;
+};
+
+}  // namespace
+
+std::unique_ptr<StreamSession> open_stream_session(caf::actor_system& sys, StreamKind kind,
+                                                   const std::shared_ptr<SessionContext>& ctx, StreamSinkPtr sink) {
+  if (kind == StreamKind::watch) return std::make_unique<ActorStream>(sys.spawn(watch_session, ctx, std::move(sink)));
+  auto session = sys.spawn(keep_alive_session, ctx, sink);
+  return std::make_unique<KeepAliveStream>(std::move(session), ctx, std::move(sink));
 }
 
 }  // namespace acord::actors

@@ -264,18 +264,25 @@ std::optional<storage::WriteSet> StateMachine::install(storage::Snapshot snap, r
   return ws;
 }
 
-OutcomePtr StateMachine::read(const google::protobuf::Message& request) {
-  auto out = std::make_shared<Outcome>();
+ApiError StateMachine::read(const google::protobuf::Message& request, google::protobuf::Message& response) const {
+  ApiError e;
   if (const auto* txn = dynamic_cast<const TxnRequest*>(&request)) {
-    auto resp = std::make_shared<TxnResponse>();
-    out->error = applier_.txn(*txn, *resp);  // one that writes nothing: the store stays as it is
-    out->response = resp;
+    e = applier_.read_txn(*txn, static_cast<TxnResponse&>(response));
   } else {
-    auto resp = std::make_shared<RangeResponse>();
-    out->error = applier_.range(static_cast<const RangeRequest&>(request), *resp);
-    out->response = resp;
+    e = applier_.range(static_cast<const RangeRequest&>(request), static_cast<RangeResponse&>(response));
   }
-  fill_header(*out->response);
+  fill_header(response);
+  return e;
+}
+
+OutcomePtr StateMachine::read(const google::protobuf::Message& request) const {
+  auto out = std::make_shared<Outcome>();
+  if (dynamic_cast<const TxnRequest*>(&request) != nullptr) {
+    out->response = std::make_shared<TxnResponse>();
+  } else {
+    out->response = std::make_shared<RangeResponse>();
+  }
+  out->error = read(request, *out->response);
   return out;
 }
 

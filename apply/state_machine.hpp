@@ -78,8 +78,11 @@ class StateMachine {
                                            lease::Millis now);
 
   // --- reads and queries (not through the log) -------------------------------
-  // A Range, or a Txn that writes nothing.
-  OutcomePtr read(const google::protobuf::Message& request);
+  // A Range, or a Txn that writes nothing. Const: client threads call it
+  // side by side (see actors/shared_machine.hpp).
+  OutcomePtr read(const google::protobuf::Message& request) const;
+  // The same into the caller's response (of the request's type).
+  ApiError read(const google::protobuf::Message& request, google::protobuf::Message& response) const;
   History history(const std::string& key, const std::string& end, std::int64_t from, std::size_t max_events) const;
   OutcomePtr hash_kv(std::int64_t revision) const;
   // The leader's lease clock: a keep-alive, a time-to-live, the list.
@@ -90,6 +93,7 @@ class StateMachine {
   // This member leads (it keeps the leases' expiry: each gets its TTL plus an
   // election timeout, so a failover never expires one early) or not.
   void lead(bool leads, lease::Millis now);
+  bool leads() const { return leases_.primary(); }
 
   const storage::ApplyState& state() const { return state_; }
   const storage::Identity& identity() const { return config_.identity; }

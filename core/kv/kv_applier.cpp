@@ -301,22 +301,45 @@ void KvApplier::apply_path(const TxnRequest& r, const std::vector<bool>& path, s
 }
 
 ApiError KvApplier::txn(const TxnRequest& r, TxnResponse& out) {
-  const bool writes = !txn_is_read_only(r);
+  if (txn_is_read_only(r)) return read_txn(r, out);
   std::vector<bool> path;
   path_of(r, path);
   std::size_t at = 0;
-  if (auto e = check_path(r, path, at, writes); !e.ok()) return e;
-  if (writes && !admits(quota_cost(r))) return errors::no_space();
-  if (writes) store_.begin_write();
+  if (auto e = check_path(r, path, at, true); !e.ok()) return e;
+  if (!admits(quota_cost(r))) return errors::no_space();
+  store_.begin_write();
   at = 0;
   apply_path(r, path, at, out);
   std::int64_t rev = store_.current_revision();
-  if (writes) {
-    if (store_.write_changed_anything()) rev = store_.write_revision();
-    end_write();
-  }
+  if (store_.write_changed_anything()) rev = store_.write_revision();
+  end_write();
   out.mutable_header()->set_revision(rev);
   return errors::ok();
+}
+
+ApiError KvApplier::read_txn(const TxnRequest& r, TxnResponse& out) const {
+  std::vector<bool> path;
+  path_of(r, path);
+  std::size_t at = 0;
+  if (auto e = check_path(r, path, at, false); !e.ok()) return e;
+  at = 0;
+  read_path(r, path, at, out);
+  out.mutable_header()->set_revision(store_.current_revision());
+  return errors::ok();
+}
+
+void KvApplier::read_path(const TxnRequest& r, const std::vector<bool>& path, std::size_t& at,
+                          TxnResponse& out) const {
+  const bool ok = path[at++];
+  out.set_succeeded(ok);
+  for (const auto& op : ok ? r.success() : r.failure()) {
+    auto* resp = out.add_responses();
+    if (op.has_request_range()) {
+      range_in(op.request_range(), *resp->mutable_response_range());
+    } else if (op.has_request_txn()) {
+      read_path(op.request_txn(), path, at, *resp->mutable_response_txn());
+    }
+  }
 }
 
 ApiError KvApplier::compact(const CompactionRequest& r, CompactionResponse& out) {

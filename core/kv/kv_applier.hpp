@@ -27,6 +27,8 @@ class KvApplier {
   ApiError put(const etcdserverpb::PutRequest& r, etcdserverpb::PutResponse& out);
   ApiError delete_range(const etcdserverpb::DeleteRangeRequest& r, etcdserverpb::DeleteRangeResponse& out);
   ApiError txn(const etcdserverpb::TxnRequest& r, etcdserverpb::TxnResponse& out);
+  // A txn that writes nothing (txn_is_read_only): safe beside other readers.
+  ApiError read_txn(const etcdserverpb::TxnRequest& r, etcdserverpb::TxnResponse& out) const;
   ApiError compact(const etcdserverpb::CompactionRequest& r, etcdserverpb::CompactionResponse& out);
   // Leases, applied from the log: a grant's id was chosen before proposing
   // (so every member grants the same one); a revocation deletes every key
@@ -54,6 +56,8 @@ class KvApplier {
                       bool writes) const;
   void apply_path(const etcdserverpb::TxnRequest& r, const std::vector<bool>& path, std::size_t& at,
                   etcdserverpb::TxnResponse& out);
+  void read_path(const etcdserverpb::TxnRequest& r, const std::vector<bool>& path, std::size_t& at,
+                 etcdserverpb::TxnResponse& out) const;
   bool admits(std::int64_t cost);
   bool lease_exists(std::int64_t id) const { return leases_ != nullptr && leases_->exists(id); }
   // Ends the open write: its events go to the watchers, and each key follows
