@@ -8,6 +8,7 @@ packages=(
   libcaf-dev libmsgpack-cxx-dev librocksdb-dev catch2
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libssl-dev
   libcli11-dev
+  libjemalloc-dev   # the server's allocator (CMakeLists.txt says why)
   etcd-client   # etcdctl: our first client and the tests' driver
   etcd-server   # the real etcd: the tests' oracle and the benchmarks' baseline
   gnuplot-nox   # benchmarks/vs-etcd.sh --sweep plots latency against throughput
