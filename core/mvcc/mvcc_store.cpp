@@ -10,27 +10,27 @@ namespace acord::mvcc {
 const MvccStore::Version* MvccStore::visible_at(const History& h, std::int64_t revision) {
   // Histories are short and ordered oldest first: scan from the newest end.
   for (auto it = h.rbegin(); it != h.rend(); ++it) {
-    if (it->revision.main <= revision) return &*it;
+    if (it->main <= revision) return &*it;
   }
   return nullptr;
 }
 
-KeyValue MvccStore::to_kv(const std::string& key, const Version& v) const {
-  return KeyValue{key, value_of(key, v), v.create_revision, v.revision.main, v.version, v.lease};
+KeyValue MvccStore::to_kv(std::string_view key, const Version& v) const {
+  return KeyValue{std::string(key), value_of(key, v), v.create_revision, v.main, v.version, v.lease};
 }
 
-std::string MvccStore::value_of(const std::string& key, const Version& v) const {
+std::string MvccStore::value_of(std::string_view key, const Version& v) const {
   if (v.value) return *v.value;
   if (v.tombstone) return std::string();
-  auto value = source_->value_at(v.revision);
-  if (!value) throw MissingValue(key, v.revision);
+  auto value = source_->value_at(v.revision());
+  if (!value) throw MissingValue(std::string(key), v.revision());
   return std::move(*value);
 }
 
-void MvccStore::keep_until_durable(const std::string& key, const Version& v) {
+void MvccStore::keep_until_durable(std::string_view key, const Version& v) {
   if (source_ == nullptr || v.tombstone) return;
   ++values_in_memory_;
-  in_memory_.push_back(InMemory{v.revision, key});
+  in_memory_.push_back(InMemory{v.revision(), std::string(key)});
 }
 
 void MvccStore::values_durable_through(std::int64_t revision) {
@@ -42,7 +42,7 @@ void MvccStore::values_durable_through(std::int64_t revision) {
     const auto& front = in_memory_.front();
     if (auto it = index_.find(front.key); it != index_.end()) {
       for (auto& v : it->second) {
-        if (!(v.revision == front.revision)) continue;
+        if (!(v.revision() == front.revision)) continue;
         if (v.value) {
           v.value.reset();
           --values_in_memory_;
@@ -67,7 +67,7 @@ void MvccStore::for_each_in_range(std::string_view key, std::string_view end, F&
   }
   const bool to_the_end = end.size() == 1 && end[0] == '\0';
   for (auto it = index_.lower_bound(key); it != index_.end(); ++it) {
-    if (!to_the_end && std::string_view(it->first) >= end) break;
+    if (!to_the_end && it->first.view() >= end) break;
     if (!f(it->first, it->second)) break;
   }
 }
@@ -83,7 +83,7 @@ Error MvccStore::range(std::string_view key, std::string_view end, const RangeOp
   if (rev <= 0) rev = now;
   if (rev < compacted_revision_) return Error::compacted;
 
-  for_each_in_range(key, end, [&](const std::string& k, const History& h) {
+  for_each_in_range(key, end, [&](std::string_view k, const History& h) {
     const Version* v = visible_at(h, rev);
     if (v == nullptr || v->tombstone) return true;
     ++out.count;
@@ -102,11 +102,15 @@ void MvccStore::begin_write() {
   write_events_.clear();
 }
 
-void MvccStore::append(const std::string& key, Version v) { append(index_.try_emplace(key).first, std::move(v)); }
+void MvccStore::append(std::string_view key, Version v) {
+  auto it = index_.lower_bound(key);
+  if (it == index_.end() || it->first.view() != key) it = index_.emplace_hint(it, PackedKey(key), History{});
+  append(it, std::move(v));
+}
 
 void MvccStore::append(Index::iterator at, Version v) {
   Record rec;
-  rec.revision = v.revision;
+  rec.revision = v.revision();
   rec.tombstone = v.tombstone;
   rec.kv = to_kv(at->first, v);
   mirror_ops_.push_back(MirrorOp{false, std::move(rec)});
@@ -120,7 +124,7 @@ KeyValue MvccStore::put(std::string_view key, std::string_view value, std::int64
   assert(writing_);
   const std::int64_t main = current_revision_ + 1;
   Version v;
-  v.revision = Revision{main, write_sub_++};
+  v.set_revision(Revision{main, write_sub_++});
   v.value = std::make_unique<std::string>(value);
   v.lease = lease;
   v.create_revision = main;
@@ -128,12 +132,12 @@ KeyValue MvccStore::put(std::string_view key, std::string_view value, std::int64
   Event event{Event::Type::put, {}, std::nullopt, std::nullopt};
   // One lookup: the key's history, found or made.
   auto it = index_.lower_bound(key);
-  if (it == index_.end() || it->first != key) it = index_.emplace_hint(it, std::string(key), History{});
+  if (it == index_.end() || it->first.view() != key) it = index_.emplace_hint(it, PackedKey(key), History{});
   if (!it->second.empty() && !it->second.back().tombstone) {
     const Version& last = it->second.back();
     if (last.value_in_source()) {
-      event.prev_kv = KeyValue{it->first, "", last.create_revision, last.revision.main, last.version, last.lease};
-      event.prev_value_at = last.revision;
+      event.prev_kv = KeyValue{it->first.str(), "", last.create_revision, last.main, last.version, last.lease};
+      event.prev_value_at = last.revision();
     } else {
       event.prev_kv = to_kv(it->first, last);
     }
@@ -151,9 +155,9 @@ std::vector<KeyValue> MvccStore::delete_range(std::string_view key, std::string_
   assert(writing_);
   std::vector<std::string> keys;
   std::vector<KeyValue> deleted;
-  for_each_in_range(key, end, [&](const std::string& k, const History& h) {
+  for_each_in_range(key, end, [&](std::string_view k, const History& h) {
     if (!h.empty() && !h.back().tombstone) {
-      keys.push_back(k);
+      keys.emplace_back(k);
       deleted.push_back(to_kv(k, h.back()));
     }
     return true;
@@ -161,7 +165,7 @@ std::vector<KeyValue> MvccStore::delete_range(std::string_view key, std::string_
   const std::int64_t main = current_revision_ + 1;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     Version t;
-    t.revision = Revision{main, write_sub_++};
+    t.set_revision(Revision{main, write_sub_++});
     t.tombstone = true;
     KeyValue tomb_kv{keys[i], "", 0, main, 0, 0};
     append(keys[i], std::move(t));
@@ -188,7 +192,7 @@ Error MvccStore::compact(std::int64_t revision) {
     // `revision` sees) unless it is a tombstone; drop everything older.
     std::size_t keep_from = 0;
     for (std::size_t i = h.size(); i-- > 0;) {
-      if (h[i].revision.main <= revision) {
+      if (h[i].main <= revision) {
         keep_from = h[i].tombstone ? i + 1 : i;
         break;
       }
@@ -198,7 +202,7 @@ Error MvccStore::compact(std::int64_t revision) {
       if (source_ != nullptr && h[i].value) --values_in_memory_;
       MirrorOp op;
       op.remove = true;
-      op.record.revision = h[i].revision;
+      op.record.revision = h[i].revision();
       mirror_ops_.push_back(std::move(op));
     }
     h.erase(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(keep_from));
@@ -222,7 +226,7 @@ void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revi
   compacted_revision_ = compacted_revision;
   for (auto& r : records) {
     Version v;
-    v.revision = r.revision;
+    v.set_revision(r.revision);
     v.tombstone = r.tombstone;
     v.create_revision = r.kv.create_revision;
     v.version = r.kv.version;
@@ -230,10 +234,12 @@ void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revi
     v.value_size = static_cast<std::uint32_t>(r.kv.value.size());
     size_bytes_ += cost(r.kv.key, v.value_size);
     current_revision_ = std::max(current_revision_, r.revision.main);
-    auto it = index_.try_emplace(std::move(r.kv.key)).first;
+    auto it = index_.lower_bound(r.kv.key);
+    if (it == index_.end() || it->first.view() != r.kv.key) it = index_.emplace_hint(it, PackedKey(r.kv.key), History{});
+    std::string().swap(r.kv.key);
     if (v.tombstone) {
       // No value to keep.
-    } else if (records_durable && source_ != nullptr && v.revision.main <= current_revision_ - recent_revisions_) {
+    } else if (records_durable && source_ != nullptr && v.main <= current_revision_ - recent_revisions_) {
       // Left in the data directory (only recent values stay): no value here,
       // and the record's copy freed now rather than with all the others.
       std::string().swap(r.kv.value);
@@ -250,7 +256,7 @@ void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revi
 std::vector<Record> MvccStore::all_records() const {
   std::vector<Record> out;
   for (const auto& [key, h] : index_) {
-    for (const auto& v : h) out.push_back(Record{v.revision, v.tombstone, to_kv(key, v)});
+    for (const auto& v : h) out.push_back(Record{v.revision(), static_cast<bool>(v.tombstone), to_kv(key, v)});
   }
   std::sort(out.begin(), out.end(), [](const Record& a, const Record& b) { return a.revision < b.revision; });
   return out;
@@ -266,15 +272,15 @@ Error MvccStore::history(std::string_view key, std::string_view end, std::int64_
     Event event;
   };
   std::vector<Found> found;
-  for_each_in_range(key, end, [&](const std::string& k, const History& h) {
+  for_each_in_range(key, end, [&](std::string_view k, const History& h) {
     for (std::size_t i = h.size(); i-- > 0;) {
       const Version& v = h[i];
-      if (v.revision.main < from) break;
+      if (v.main < from) break;
       Event e;
       e.type = v.tombstone ? Event::Type::del : Event::Type::put;
-      e.kv = v.tombstone ? KeyValue{k, "", 0, v.revision.main, 0, 0} : to_kv(k, v);
+      e.kv = v.tombstone ? KeyValue{std::string(k), "", 0, v.main, 0, 0} : to_kv(k, v);
       if (i > 0 && !h[i - 1].tombstone) e.prev_kv = to_kv(k, h[i - 1]);
-      found.push_back(Found{v.revision, std::move(e)});
+      found.push_back(Found{v.revision(), std::move(e)});
     }
     return true;
   });
@@ -294,7 +300,7 @@ Error MvccStore::history(std::string_view key, std::string_view end, std::int64_
 std::vector<std::pair<std::string, std::int64_t>> MvccStore::leased_keys() const {
   std::vector<std::pair<std::string, std::int64_t>> out;
   for (const auto& [key, h] : index_) {
-    if (!h.empty() && !h.back().tombstone && h.back().lease != 0) out.emplace_back(key, h.back().lease);
+    if (!h.empty() && !h.back().tombstone && h.back().lease != 0) out.emplace_back(key.str(), h.back().lease);
   }
   return out;
 }

@@ -14,6 +14,8 @@
 #include <absl/container/btree_map.h>
 #include <absl/container/inlined_vector.h>
 
+#include "core/mvcc/packed_key.hpp"
+
 #include <deque>
 #include <map>
 #include <memory>
@@ -157,36 +159,50 @@ class MvccStore {
   // of these. The value leaves memory once it is durable and not recent; until
   // then it lives behind a pointer, so a cold version does not carry an empty
   // string's 32 bytes.
+  // 48 bytes: the sub revision (a txn's op count is bounded far below 2^31)
+  // shares a word with the tombstone bit.
   struct Version {
-    Revision revision;
+    std::int64_t main = 0;
     std::int64_t create_revision = 0;
     std::int64_t version = 0;
     std::int64_t lease = 0;
     std::unique_ptr<std::string> value;  // null once it left memory (or for a tombstone)
     std::uint32_t value_size = 0;        // kept for the quota when the value leaves
-    bool tombstone = false;
+    std::uint32_t sub : 31;
+    std::uint32_t tombstone : 1;
+    Version() : sub(0), tombstone(0) {}
+    Revision revision() const { return Revision{main, sub}; }
+    void set_revision(Revision r) {
+      main = r.main;
+      sub = static_cast<std::uint32_t>(r.sub);
+    }
     // The value left memory: read it from source_.
     bool value_in_source() const { return !tombstone && !value; }
   };
+  static_assert(sizeof(Version) == 48, "a version is what a million keys pay for a million times");
   // Oldest first; most keys have one version, kept inline with the key.
   using History = absl::InlinedVector<Version, 1>;
   // A B-tree: a lookup among a million keys touches a few wide nodes rather
   // than twenty scattered ones (std::map's lookups were cache misses enough to
-  // be the store's hottest spot), and it keeps no node header per key.
+  // be the store's hottest spot), and it keeps no node header per key. Its
+  // nodes are 512 bytes, not abseil's 256: a 64-byte slot would leave three
+  // keys to a node and a node's header to every three.
   // Inserts and erases move values: no reference into it is kept across one.
-  using Index = absl::btree_map<std::string, History, std::less<>>;
+  using Index = absl::container_internal::btree_map_container<
+      absl::container_internal::btree<absl::container_internal::map_params<
+          PackedKey, History, KeyLess, std::allocator<std::pair<const PackedKey, History>>, 512, false>>>;
 
   // The newest version of a history at or below `revision`, or nullptr.
   static const Version* visible_at(const History& h, std::int64_t revision);
-  KeyValue to_kv(const std::string& key, const Version& v) const;
+  KeyValue to_kv(std::string_view key, const Version& v) const;
   // Throws MissingValue if the source lacks a value it should hold.
-  std::string value_of(const std::string& key, const Version& v) const;
+  std::string value_of(std::string_view key, const Version& v) const;
   // A value just written (or restored): in memory until the mirror has it
   // and it is no longer recent (values_durable_through).
-  void keep_until_durable(const std::string& key, const Version& v);
+  void keep_until_durable(std::string_view key, const Version& v);
   template <class F>
   void for_each_in_range(std::string_view key, std::string_view end, F&& f) const;
-  void append(const std::string& key, Version v);
+  void append(std::string_view key, Version v);
   void append(Index::iterator at, Version v);
   static std::int64_t cost(std::string_view key, std::size_t value_size);
 

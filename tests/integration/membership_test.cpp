@@ -21,10 +21,11 @@ namespace {
 
 std::string peer_url(int port) { return "http://127.0.0.1:" + std::to_string(port); }
 
-// The id etcdctl printed for the member it added ("Member <hex> added to cluster <hex>").
+// The id etcdctl printed for the member it added ("Member <hex> added to cluster <hex>"; etcdctl pads the id
+// to 16 columns with spaces, so an id below 2^60 comes after two spaces).
 std::string added_id(const std::string& out) {
   std::smatch m;
-  REQUIRE(std::regex_search(out, m, std::regex("Member ([0-9a-f]+) added to cluster")));
+  REQUIRE(std::regex_search(out, m, std::regex("Member +([0-9a-f]+) added to cluster")));
   return m[1];
 }
 

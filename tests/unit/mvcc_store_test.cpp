@@ -184,3 +184,23 @@ TEST_CASE("size_bytes rises with writes and falls with compaction", "[mvcc][quot
   s.compact(3);
   CHECK(s.size_bytes() == one);
 }
+
+TEST_CASE("mvcc: a packed key keeps any bytes, copies deeply and orders as its bytes", "[mvcc]") {
+  const std::string binary("a\0b\xff", 4);
+  PackedKey k(binary);
+  CHECK(k.view() == binary);
+  PackedKey copy(k);
+  CHECK(copy.view() == binary);
+  CHECK(copy.view().data() != k.view().data());
+  PackedKey moved(std::move(copy));
+  CHECK(moved.view() == binary);
+  CHECK(copy.view().empty());  // NOLINT: a moved-from key is empty
+  const std::string big(100000, 'x');
+  moved = PackedKey(big);
+  CHECK(moved.view() == big);
+  CHECK(PackedKey().view().empty());
+  KeyLess less;
+  CHECK(less(PackedKey("a"), PackedKey(binary)));  // "a" is a prefix of it
+  CHECK(less(std::string_view("a\0a", 3), k));
+  CHECK_FALSE(less(k, k));
+}
