@@ -102,11 +102,13 @@ void MvccStore::begin_write() {
   write_events_.clear();
 }
 
-void MvccStore::append(std::string_view key, Version v) {
+MvccStore::Index::iterator MvccStore::find_or_add(std::string_view key) {
   auto it = index_.lower_bound(key);
   if (it == index_.end() || it->first.view() != key) it = index_.emplace_hint(it, PackedKey(key), History{});
-  append(it, std::move(v));
+  return it;
 }
+
+void MvccStore::append(std::string_view key, Version v) { append(find_or_add(key), std::move(v)); }
 
 void MvccStore::append(Index::iterator at, Version v) {
   Record rec;
@@ -130,9 +132,7 @@ KeyValue MvccStore::put(std::string_view key, std::string_view value, std::int64
   v.create_revision = main;
   v.version = 1;
   Event event{Event::Type::put, {}, std::nullopt, std::nullopt};
-  // One lookup: the key's history, found or made.
-  auto it = index_.lower_bound(key);
-  if (it == index_.end() || it->first.view() != key) it = index_.emplace_hint(it, PackedKey(key), History{});
+  auto it = find_or_add(key);
   if (!it->second.empty() && !it->second.back().tombstone) {
     const Version& last = it->second.back();
     if (last.value_in_source()) {
@@ -234,8 +234,7 @@ void MvccStore::restore(std::vector<Record> records, std::int64_t compacted_revi
     v.value_size = static_cast<std::uint32_t>(r.kv.value.size());
     size_bytes_ += cost(r.kv.key, v.value_size);
     current_revision_ = std::max(current_revision_, r.revision.main);
-    auto it = index_.lower_bound(r.kv.key);
-    if (it == index_.end() || it->first.view() != r.kv.key) it = index_.emplace_hint(it, PackedKey(r.kv.key), History{});
+    auto it = find_or_add(r.kv.key);
     std::string().swap(r.kv.key);
     if (v.tombstone) {
       // No value to keep.

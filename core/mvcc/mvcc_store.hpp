@@ -202,6 +202,8 @@ class MvccStore {
   void keep_until_durable(std::string_view key, const Version& v);
   template <class F>
   void for_each_in_range(std::string_view key, std::string_view end, F&& f) const;
+  // The key's history, found or made, in one lookup.
+  Index::iterator find_or_add(std::string_view key);
   void append(std::string_view key, Version v);
   void append(Index::iterator at, Version v);
   static std::int64_t cost(std::string_view key, std::size_t value_size);
