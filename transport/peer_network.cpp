@@ -495,7 +495,11 @@ struct PeerNetwork::Impl {
         close_conn(c);
       }
     }
-    return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count()) + 1;
+    // Never negative: epoll_wait would take that for "no timeout" and sleep
+    // until a frame came (a deadline found already past, as a silent link's
+    // is, is acted on at the next turn).
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
+    return static_cast<int>(std::max<std::int64_t>(0, ms + 1));
   }
 
   void run() {
