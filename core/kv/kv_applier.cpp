@@ -185,10 +185,10 @@ ApiError KvApplier::put(const PutRequest& r, PutResponse& out) {
 }
 
 void KvApplier::put_in(const PutRequest& r, PutResponse& out) {
-  std::string value = r.value();
+  std::string_view value = r.value();  // not copied: the store makes the one copy it keeps
   std::int64_t lease = r.lease();
+  mvcc::RangeResult rr;
   if (r.ignore_value() || r.ignore_lease() || r.prev_kv()) {
-    mvcc::RangeResult rr;
     store_.range(r.key(), "", {}, rr);
     if (!rr.kvs.empty()) {
       if (r.ignore_value()) value = rr.kvs[0].value;
