@@ -78,8 +78,9 @@ void apply_batch(Self* self, const CommittedBatch& batch) {
   auto& st = self->state;
   bool term_rose = false;
   // Answered only after the batch's events went to the watch actor: a client
-  // that hears of its write and then starts a watch must find the watch actor
-  // at that revision already.
+  // that hears of its write, or reads it on another thread (a serializable
+  // read), and then starts a watch must find the watch actor at that revision
+  // already. So the events are sent before the lock goes (a mailbox enqueue).
   std::vector<std::pair<const CommittedBatch::Waiter*, ResultPtr>> answers;
   std::vector<std::pair<raft::Index, protocol::Membership>> memberships;
   auto events = std::make_shared<EventBatch>();
@@ -108,11 +109,11 @@ void apply_batch(Self* self, const CommittedBatch& batch) {
     changes.applied = machine->state().applied_index;
     changes.revision = machine->revision();
     changes.installs = machine->installs();
+    // Watch responses carry the current term in their headers.
+    if (term_rose && st.watch) self->send(st.watch, term_atom::value, batch.term);
+    if (st.watch && !events->events.empty()) self->send(st.watch, events_atom::value, EventBatchPtr(events));
   }
-  // Watch responses carry the current term in their headers.
-  if (term_rose && st.watch) self->send(st.watch, term_atom::value, batch.term);
   for (const auto& [index, m] : memberships) announce_membership(self, m, index);
-  if (st.watch && !events->events.empty()) self->send(st.watch, events_atom::value, EventBatchPtr(events));
   for (auto& [w, result] : answers) w->reply.deliver(w->proposal_id, std::move(result));
   persist(self, changes);
   serve_held_reads(st);
@@ -148,7 +149,8 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
       },
       [=](watch_link_atom, const caf::actor& watch) {
         self->state.watch = watch;
-        self->send(watch, resync_atom::value, self->state.machine->read()->revision());
+        const auto revision = self->state.machine->read()->revision();
+        self->send(watch, resync_atom::value, revision);
       },
       [=](history_atom, const HistoryRequest& q) {
         // A watch that is behind replays from here (see the watch actor).
@@ -158,14 +160,17 @@ caf::behavior apply_actor(Self* self, ApplyActorArgs args) {
         // The whole state machine as of the applied index, for a member that
         // is behind the leader's log, with the index and term it is at.
         auto machine = self->state.machine->read();
-        return caf::make_message(machine->state().applied_index, machine->state().applied_term,
-                                 SnapshotBytesPtr(std::make_shared<std::string>(storage::encode(machine->snapshot()))));
+        const auto index = machine->state().applied_index;
+        const auto term = machine->state().applied_term;
+        auto snap = machine->snapshot();
+        machine.release();  // encoded without holding the clients' reads off
+        return caf::make_message(index, term, SnapshotBytesPtr(std::make_shared<std::string>(storage::encode(snap))));
       },
       [=](etcd_snapshot_atom) {
         // The state as etcd's snapshot file (etcdctl snapshot save): a
         // consistent cut, since nothing is applied while it is built.
-        return SnapshotBytesPtr(
-            std::make_shared<std::string>(storage::etcd_snapshot_file(self->state.machine->read()->etcd_snapshot())));
+        auto input = self->state.machine->read()->etcd_snapshot();
+        return SnapshotBytesPtr(std::make_shared<std::string>(storage::etcd_snapshot_file(input)));
       },
       [=](install_atom, raft::Index index, raft::Term term, const SnapshotBytesPtr& bytes) -> caf::result<bool> {
         // Replaces the state machine with a snapshot from the leader, durably,

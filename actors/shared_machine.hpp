@@ -9,7 +9,10 @@
 // One lock guards it: applying a batch, a keep-alive's renewal and whatever
 // else changes the machine hold it alone; reads share it. Writers go first
 // (a stream of reads never holds the apply actor off), and nobody holds it
-// while answering a client or sending a message.
+// while answering a client. The apply actor, which sends the watch actor a
+// batch's events before it lets go (so no client reads a revision the watch
+// actor has not heard of), may wait on one of CAF's threads for a long read
+// to end: a read's cost is one client's, as it is in etcd.
 #include <memory>
 #include <pthread.h>
 #include <utility>

@@ -1,5 +1,7 @@
 #include "actors/stream_sessions.hpp"
 
+#include <optional>
+
 #include "actors/clock.hpp"
 #include "core/limits.hpp"
 #include "etcdserverpb/rpc.pb.h"
@@ -116,14 +118,17 @@ class KeepAliveStream final : public ActorStream {
       : ActorStream(std::move(session)), ctx_(std::move(ctx)), sink_(std::move(sink)) {}
   void receive(std::unique_ptr<google::protobuf::Message> request) override {
     const auto id = static_cast<const LeaseKeepAliveRequest&>(*request).id();
-    auto machine = ctx_->machine->write();
-    if (!machine->leads()) {
-      machine.release();
+    // A follower's renewals go to the leader without holding the apply actor
+    // off; the leader asks again under the exclusive lock.
+    const bool leads = ctx_->machine->read()->leads();
+    auto machine = leads ? std::optional(ctx_->machine->write()) : std::nullopt;
+    if (!machine || !(*machine)->leads()) {
+      machine.reset();
       ActorStream::receive(std::move(request));
       return;
     }
-    auto out = machine->lease_keep_alive(id, monotonic_ms());
-    machine.release();
+    auto out = (*machine)->lease_keep_alive(id, monotonic_ms());
+    machine.reset();
     std::unique_ptr<LeaseKeepAliveResponse> response(new LeaseKeepAliveResponse());
     response->Swap(static_cast<LeaseKeepAliveResponse*>(out->response.get()));
     sink_->write(std::move(response));

@@ -16,8 +16,9 @@ class ValueSource {
  public:
   virtual ~ValueSource() = default;
   // The value of the record stored at `revision`; nullopt if there is none.
-  // Called from the thread that owns the store while another thread writes
-  // the mirror: implementations must allow that.
+  // Called from the thread that owns the store, and from client threads
+  // reading it side by side (actors/shared_machine.hpp), while another thread
+  // writes the mirror: implementations must allow that.
   virtual std::optional<std::string> value_at(const Revision& revision) const = 0;
 };
 
