@@ -169,7 +169,7 @@ std::vector<KeyValue> MvccStore::delete_range(std::string_view key, std::string_
     t.tombstone = true;
     KeyValue tomb_kv{keys[i], "", 0, main, 0, 0};
     append(keys[i], std::move(t));
-    write_events_.push_back(Event{Event::Type::del, std::move(tomb_kv), deleted[i]});
+    write_events_.push_back(Event{Event::Type::del, std::move(tomb_kv), deleted[i], std::nullopt});
   }
   return deleted;
 }
