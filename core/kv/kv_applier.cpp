@@ -256,13 +256,12 @@ void KvApplier::path_of(const TxnRequest& r, std::vector<bool>& path) const {
   }
 }
 
-ApiError KvApplier::check_path(const TxnRequest& r, const std::vector<bool>& path, std::size_t& at,
-                               bool writes) const {
+ApiError KvApplier::check_path(const TxnRequest& r, const std::vector<bool>& path, std::size_t& at) const {
   const bool ok = path[at++];
   for (const auto& op : ok ? r.success() : r.failure()) {
     if (op.has_request_txn()) {
-      if (auto e = check_path(op.request_txn(), path, at, writes); !e.ok()) return e;
-    } else if (op.has_request_put() && writes) {
+      if (auto e = check_path(op.request_txn(), path, at); !e.ok()) return e;
+    } else if (op.has_request_put()) {
       const auto& p = op.request_put();
       if (p.ignore_value() || p.ignore_lease()) {
         mvcc::RangeResult rr;
@@ -305,7 +304,7 @@ ApiError KvApplier::txn(const TxnRequest& r, TxnResponse& out) {
   std::vector<bool> path;
   path_of(r, path);
   std::size_t at = 0;
-  if (auto e = check_path(r, path, at, true); !e.ok()) return e;
+  if (auto e = check_path(r, path, at); !e.ok()) return e;
   if (!admits(quota_cost(r))) return errors::no_space();
   store_.begin_write();
   at = 0;
@@ -321,7 +320,7 @@ ApiError KvApplier::read_txn(const TxnRequest& r, TxnResponse& out) const {
   std::vector<bool> path;
   path_of(r, path);
   std::size_t at = 0;
-  if (auto e = check_path(r, path, at, false); !e.ok()) return e;
+  if (auto e = check_path(r, path, at); !e.ok()) return e;
   at = 0;
   read_path(r, path, at, out);
   out.mutable_header()->set_revision(store_.current_revision());

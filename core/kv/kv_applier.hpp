@@ -52,8 +52,9 @@ class KvApplier {
   void delete_in(const etcdserverpb::DeleteRangeRequest& r, etcdserverpb::DeleteRangeResponse& out);
   bool compare(const etcdserverpb::Compare& c) const;
   void path_of(const etcdserverpb::TxnRequest& r, std::vector<bool>& path) const;
-  ApiError check_path(const etcdserverpb::TxnRequest& r, const std::vector<bool>& path, std::size_t& at,
-                      bool writes) const;
+  // The taken branches' ops checked before anything is applied (a read-only
+  // txn has no put on any branch, so only its ranges are checked).
+  ApiError check_path(const etcdserverpb::TxnRequest& r, const std::vector<bool>& path, std::size_t& at) const;
   void apply_path(const etcdserverpb::TxnRequest& r, const std::vector<bool>& path, std::size_t& at,
                   etcdserverpb::TxnResponse& out);
   void read_path(const etcdserverpb::TxnRequest& r, const std::vector<bool>& path, std::size_t& at,
