@@ -1,9 +1,9 @@
 #pragma once
 // A unary client request, on its way: checked against etcd's rules and limits
 // and routed (writes: proposed through Raft; linearizable reads: ReadIndex,
-// then the apply actor; serializable reads: served on the caller's thread
-// from the shared state machine) from the caller's thread, answered by the actor that has the outcome. Only the
-// requests that need several answers put together (status, member list,
+// then the apply actor; serializable reads: served from the shared state
+// machine) from the caller's thread, answered by whoever has the outcome. Only
+// the requests that need several answers put together (status, member list,
 // leases, alarms, leadership transfer) get a session actor of their own, which
 // waits with a deadline, answers through the call's callback, and ends.
 #include <atomic>

@@ -1,7 +1,5 @@
 #include "actors/stream_sessions.hpp"
 
-#include <optional>
-
 #include "actors/clock.hpp"
 #include "core/limits.hpp"
 #include "etcdserverpb/rpc.pb.h"
@@ -120,15 +118,18 @@ class KeepAliveStream final : public ActorStream {
     const auto id = static_cast<const LeaseKeepAliveRequest&>(*request).id();
     // A follower's renewals go to the leader without holding the apply actor
     // off; the leader asks again under the exclusive lock.
-    const bool leads = ctx_->machine->read()->leads();
-    auto machine = leads ? std::optional(ctx_->machine->write()) : std::nullopt;
-    if (!machine || !(*machine)->leads()) {
-      machine.reset();
+    if (!ctx_->machine->read()->leads()) {
       ActorStream::receive(std::move(request));
       return;
     }
-    auto out = (*machine)->lease_keep_alive(id, monotonic_ms());
-    machine.reset();
+    auto machine = ctx_->machine->write();
+    if (!machine->leads()) {
+      machine.release();
+      ActorStream::receive(std::move(request));
+      return;
+    }
+    auto out = machine->lease_keep_alive(id, monotonic_ms());
+    machine.release();
     std::unique_ptr<LeaseKeepAliveResponse> response(new LeaseKeepAliveResponse());
     response->Swap(static_cast<LeaseKeepAliveResponse*>(out->response.get()));
     sink_->write(std::move(response));
