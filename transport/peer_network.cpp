@@ -462,8 +462,9 @@ struct PeerNetwork::Impl {
       if (c->phase == Phase::open && c->identified && !c->close_after_flush) {
         if (c->outbound) {
           // Nothing back for too long: the far end is gone.
-          if (now - std::max(c->opened_at, c->last_read) >= silence) silent.push_back(c);
-          next = std::min(next, std::max(c->opened_at, c->last_read) + silence);
+          const auto heard = std::max(c->opened_at, c->last_read);
+          if (now - heard >= silence) silent.push_back(c);
+          next = std::min(next, heard + silence);
         } else {
           if (now - c->last_keepalive >= keepalive) {
             c->last_keepalive = now;
