@@ -47,7 +47,20 @@ struct TestCluster {
       o.wait_ready = false;
       members.push_back(std::make_unique<Server>(o));
     }
-    for (auto& m : members) REQUIRE(m->wait_ready(std::chrono::seconds(30)));
+    for (auto& m : members) {
+      const bool ready = m->wait_ready(std::chrono::seconds(30));
+      if (!ready) {
+        for (auto& each : members) UNSCOPED_INFO(each->endpoint() << (each->running() ? " running" : " exited")
+                                                                   << ", log's end:\n" << tail(each->log(), 40));
+      }
+      REQUIRE(ready);
+    }
+  }
+  // The last `lines` lines of `text`: what a failed start's report needs.
+  static std::string tail(const std::string& text, int lines) {
+    std::size_t at = text.size();
+    while (lines-- > 0 && at > 0) at = text.rfind('\n', at - 1);
+    return at == std::string::npos || at == 0 ? text : text.substr(at + 1);
   }
   static std::string name(int i) { return "m" + std::to_string(i + 1); }
   // `flags` after the fast timers, less a timer `flags` sets itself (a flag
