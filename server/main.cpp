@@ -17,7 +17,7 @@
 #include "server/client_credentials.hpp"
 #include "core/limits.hpp"
 #include "server/flags.hpp"
-#include "server/grpc_services.hpp"
+#include "server/grpc_front.hpp"
 #include "server/initial_corruption_check.hpp"
 
 namespace {
@@ -148,13 +148,8 @@ int main(int argc, char** argv) {
   auto node = acord::actors::Node::start(nc, error);
   if (!node) return fail(error);
 
-  acord::server::KvService kv(*node);
-  acord::server::MaintenanceService maintenance(*node);
-  acord::server::ClusterService cluster(*node);
-  acord::server::LeaseService lease(*node);
-  acord::server::WatchService watch(*node);
-  acord::server::UnbuiltServices unbuilt;
   grpc::ServerBuilder builder;
+  acord::server::GrpcFront front(*node, builder, acord::server::GrpcFront::default_threads());
   std::vector<int> bound(flags.listen_client_urls.size(), 0);
   for (std::size_t i = 0; i < flags.listen_client_urls.size(); ++i) {
     std::string tls_error;
@@ -167,12 +162,6 @@ int main(int argc, char** argv) {
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(flags.max_request_bytes + acord::limits::grpc_overhead_bytes));
   builder.SetMaxSendMessageSize(INT32_MAX);
-  builder.RegisterService(&kv);
-  builder.RegisterService(&maintenance);
-  builder.RegisterService(&cluster);
-  builder.RegisterService(&watch);
-  builder.RegisterService(&lease);
-  builder.RegisterService(&unbuilt.auth);
   auto server = builder.BuildAndStart();
   for (std::size_t i = 0; i < bound.size(); ++i) {
     if (!server || bound[i] == 0) {
@@ -180,6 +169,7 @@ int main(int argc, char** argv) {
                   " (address in use or not local)");
     }
   }
+  front.start();
   log_info("enabled capabilities for version 3.4");
   log_info("published {Name:" + flags.name + " ClientURLs:[" + nc.advertise_client_urls.front() +
            "]} to cluster " + acord::cluster::to_hex(node->cluster_id()));
@@ -209,6 +199,7 @@ int main(int argc, char** argv) {
   });
   if (!node->finish_calls(grace, answer_time)) log_warn("stopping: some calls were not answered in time");
   shutdown.wait();
+  front.stop();
   server.reset();
   node.reset();  // closes the data directory: everything acknowledged is on disk
   // gRPC's library teardown takes over a second and holds nothing we need.

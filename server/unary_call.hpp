@@ -1,0 +1,68 @@
+#pragma once
+// One unary call on gRPC's async API: asked for on a completion queue, handed
+// to the node as an actors::Call once it arrives, answered from whichever
+// thread finishes it. Each arrival first asks for the method's next call on
+// the same queue, so every queue always waits for one call of every method.
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+
+#include "actors/node.hpp"
+#include "server/completion_tag.hpp"
+
+namespace acord::server {
+
+inline grpc::Status to_grpc_status(const ApiError& e) {
+  return e.ok() ? grpc::Status::OK : grpc::Status(static_cast<grpc::StatusCode>(e.code), e.message);
+}
+
+// A unary method: how to ask gRPC for its next call, and the call's kind.
+template <class Request, class Response>
+struct UnaryMethod {
+  using Writer = grpc::ServerAsyncResponseWriter<Response>;
+  actors::CallKind kind;
+  std::function<void(grpc::ServerContext*, Request*, Writer*, grpc::ServerCompletionQueue*, void*)> request;
+};
+
+template <class Request, class Response>
+class UnaryCall final : public CompletionTag {
+ public:
+  using Method = UnaryMethod<Request, Response>;
+  // Asks for the method's next call on `queue`.
+  static void await(actors::Node& node, const Method& method, grpc::ServerCompletionQueue* queue) {
+    auto* call = new UnaryCall(node, method, queue);
+    method.request(&call->context_, &call->request_, &call->writer_, queue, call);
+  }
+
+  void completed(bool ok) override {
+    if (answered_ || !ok) {
+      // Answered (whether or not the client still listened), or never
+      // started because the server is shutting down.
+      delete this;
+      return;
+    }
+    await(node_, method_, queue_);
+    answered_ = true;
+    auto call = std::make_shared<actors::Call>();
+    call->kind = method_.kind;
+    call->request = &request_;
+    call->response = &response_;
+    call->finish = [this](const ApiError& e) { writer_.Finish(response_, to_grpc_status(e), this); };
+    node_.submit(std::move(call));
+  }
+
+ private:
+  UnaryCall(actors::Node& node, const Method& method, grpc::ServerCompletionQueue* queue)
+      : node_(node), method_(method), queue_(queue), writer_(&context_) {}
+
+  actors::Node& node_;
+  const Method& method_;
+  grpc::ServerCompletionQueue* queue_;
+  grpc::ServerContext context_;
+  Request request_;
+  Response response_;
+  typename Method::Writer writer_;
+  bool answered_ = false;  // from here the next completion is the answer's
+};
+
+}  // namespace acord::server
