@@ -84,16 +84,37 @@ void read(const Ctx& ctx, const CallPtr& call, raft::Index index) {
   caf::anon_send(ctx->apply, read_atom::value, ReadRequestPtr(rr));
 }
 
-// A serializable read needs only what this member has applied: it is served
-// on the caller's thread, beside the apply actor (a client waiting on each
-// answer pays no hop to an actor and back).
+// A read of one key (a Range without range_end, or a read-only txn of such
+// ranges): bounded work, whatever the keyspace holds.
+bool reads_one_key(const CallPtr& call) {
+  if (call->kind == CallKind::range) return static_cast<const RangeRequest&>(*call->request).range_end().empty();
+  const auto& txn = static_cast<const TxnRequest&>(*call->request);
+  for (const auto* ops : {&txn.success(), &txn.failure()}) {
+    for (const auto& op : *ops) {
+      if (!op.has_request_range() || !op.request_range().range_end().empty()) return false;
+    }
+  }
+  return true;
+}
+
+// A serializable read needs only what this member has applied. A read of one
+// key is served on the caller's thread, beside the apply actor (a client
+// waiting on each answer pays no hop to an actor and back); the caller is the
+// one thread of a gRPC queue, so it neither runs a read of unbounded size nor
+// waits for the lock: those go to the apply actor.
 void serve_here(const Ctx& ctx, const CallPtr& call) {
+  auto machine = reads_one_key(call) ? ctx->machine->try_read() : std::nullopt;
+  if (!machine) {
+    read(ctx, call, 0);
+    return;
+  }
   ApiError e;
   try {
-    e = ctx->machine->read()->read(*call->request, *call->response);
+    e = (*machine)->read(*call->request, *call->response);
   } catch (const std::exception& x) {
     log_fatal(x.what());  // the data directory lost a value (mvcc::MissingValue), as in the apply actor
   }
+  machine.reset();
   call->finish(e);
 }
 

@@ -14,6 +14,8 @@
 // actor has not heard of), may wait on one of CAF's threads for a long read
 // to end: a read's cost is one client's, as it is in etcd.
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <pthread.h>
 #include <utility>
 
@@ -40,6 +42,7 @@ class WriterFirstMutex {
   void lock_shared() { pthread_rwlock_rdlock(&lock_); }
   void unlock_shared() { pthread_rwlock_unlock(&lock_); }
   bool try_lock_shared() { return pthread_rwlock_tryrdlock(&lock_) == 0; }
+  bool try_lock() { return pthread_rwlock_trywrlock(&lock_) == 0; }
 
  private:
   pthread_rwlock_t lock_;
@@ -58,6 +61,8 @@ class SharedMachine {
         mu_->lock_shared();
       }
     }
+    // A lock already taken (by a try_ below).
+    Guard(Machine& m, WriterFirstMutex& mu, std::adopt_lock_t) : machine_(&m), mu_(&mu) {}
     ~Guard() { release(); }
     Guard(Guard&& o) noexcept : machine_(std::exchange(o.machine_, nullptr)), mu_(o.mu_) {}
     Guard(const Guard&) = delete;
@@ -86,6 +91,17 @@ class SharedMachine {
 
   Reader read() const { return Reader(*machine_, mu_); }
   Writer write() { return Writer(*machine_, mu_); }
+  // The same without waiting: nothing if the lock is not free now. A thread
+  // that serves every client of a gRPC queue must not wait behind the apply
+  // actor's batch: what it cannot serve at once goes to the actors.
+  std::optional<Reader> try_read() const {
+    if (!mu_.try_lock_shared()) return std::nullopt;
+    return std::optional<Reader>(std::in_place, *machine_, mu_, std::adopt_lock);
+  }
+  std::optional<Writer> try_write() {
+    if (!mu_.try_lock()) return std::nullopt;
+    return std::optional<Writer>(std::in_place, *machine_, mu_, std::adopt_lock);
+  }
 
  private:
   mutable WriterFirstMutex mu_;

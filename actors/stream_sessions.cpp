@@ -117,19 +117,22 @@ class KeepAliveStream final : public ActorStream {
   void receive(std::unique_ptr<google::protobuf::Message> request) override {
     const auto id = static_cast<const LeaseKeepAliveRequest&>(*request).id();
     // A follower's renewals go to the leader without holding the apply actor
-    // off; the leader asks again under the exclusive lock.
-    if (!ctx_->machine->read()->leads()) {
+    // off; the leader asks again under the exclusive lock. The caller is the
+    // one thread of a gRPC queue: it does not wait for the lock either (the
+    // actors then renew, as a follower's do).
+    auto machine = [&]() -> std::optional<SharedMachine::Writer> {
+      auto reader = ctx_->machine->try_read();
+      if (!reader || !(*reader)->leads()) return std::nullopt;
+      reader->release();
+      return ctx_->machine->try_write();
+    }();
+    if (!machine || !(*machine)->leads()) {
+      machine.reset();
       ActorStream::receive(std::move(request));
       return;
     }
-    auto machine = ctx_->machine->write();
-    if (!machine->leads()) {
-      machine.release();
-      ActorStream::receive(std::move(request));
-      return;
-    }
-    auto out = machine->lease_keep_alive(id, monotonic_ms());
-    machine.release();
+    auto out = (*machine)->lease_keep_alive(id, monotonic_ms());
+    machine.reset();
     std::unique_ptr<LeaseKeepAliveResponse> response(new LeaseKeepAliveResponse());
     response->Swap(static_cast<LeaseKeepAliveResponse*>(out->response.get()));
     sink_->write(std::move(response));

@@ -67,32 +67,32 @@ struct GrpcFront::Methods {
   SnapshotMethod snapshot;
 
   // Every queue waits for one call of each method.
-  void await_all(actors::Node& node, grpc::ServerCompletionQueue* q) const {
-    UnaryCall<RangeRequest, RangeResponse>::await(node, range, q);
-    UnaryCall<PutRequest, PutResponse>::await(node, put, q);
-    UnaryCall<DeleteRangeRequest, DeleteRangeResponse>::await(node, delete_range, q);
-    UnaryCall<TxnRequest, TxnResponse>::await(node, txn, q);
-    UnaryCall<CompactionRequest, CompactionResponse>::await(node, compact, q);
-    UnaryCall<LeaseGrantRequest, LeaseGrantResponse>::await(node, lease_grant, q);
-    UnaryCall<LeaseRevokeRequest, LeaseRevokeResponse>::await(node, lease_revoke, q);
-    UnaryCall<LeaseTimeToLiveRequest, LeaseTimeToLiveResponse>::await(node, lease_time_to_live, q);
-    UnaryCall<LeaseLeasesRequest, LeaseLeasesResponse>::await(node, lease_leases, q);
-    UnaryCall<MemberAddRequest, MemberAddResponse>::await(node, member_add, q);
-    UnaryCall<MemberRemoveRequest, MemberRemoveResponse>::await(node, member_remove, q);
-    UnaryCall<MemberUpdateRequest, MemberUpdateResponse>::await(node, member_update, q);
-    UnaryCall<MemberListRequest, MemberListResponse>::await(node, member_list, q);
-    UnaryCall<MemberPromoteRequest, MemberPromoteResponse>::await(node, member_promote, q);
-    UnaryCall<AlarmRequest, AlarmResponse>::await(node, alarm, q);
-    UnaryCall<StatusRequest, StatusResponse>::await(node, status, q);
-    UnaryCall<HashKVRequest, HashKVResponse>::await(node, hash_kv, q);
-    UnaryCall<MoveLeaderRequest, MoveLeaderResponse>::await(node, move_leader, q);
-    StreamCall<WatchRequest, WatchResponse>::await(node, watch, q);
-    StreamCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse>::await(node, lease_keep_alive, q);
-    SnapshotCall::await(node, snapshot, q);
+  void await_all(const FrontContext& front, grpc::ServerCompletionQueue* q) const {
+    UnaryCall<RangeRequest, RangeResponse>::await(front, range, q);
+    UnaryCall<PutRequest, PutResponse>::await(front, put, q);
+    UnaryCall<DeleteRangeRequest, DeleteRangeResponse>::await(front, delete_range, q);
+    UnaryCall<TxnRequest, TxnResponse>::await(front, txn, q);
+    UnaryCall<CompactionRequest, CompactionResponse>::await(front, compact, q);
+    UnaryCall<LeaseGrantRequest, LeaseGrantResponse>::await(front, lease_grant, q);
+    UnaryCall<LeaseRevokeRequest, LeaseRevokeResponse>::await(front, lease_revoke, q);
+    UnaryCall<LeaseTimeToLiveRequest, LeaseTimeToLiveResponse>::await(front, lease_time_to_live, q);
+    UnaryCall<LeaseLeasesRequest, LeaseLeasesResponse>::await(front, lease_leases, q);
+    UnaryCall<MemberAddRequest, MemberAddResponse>::await(front, member_add, q);
+    UnaryCall<MemberRemoveRequest, MemberRemoveResponse>::await(front, member_remove, q);
+    UnaryCall<MemberUpdateRequest, MemberUpdateResponse>::await(front, member_update, q);
+    UnaryCall<MemberListRequest, MemberListResponse>::await(front, member_list, q);
+    UnaryCall<MemberPromoteRequest, MemberPromoteResponse>::await(front, member_promote, q);
+    UnaryCall<AlarmRequest, AlarmResponse>::await(front, alarm, q);
+    UnaryCall<StatusRequest, StatusResponse>::await(front, status, q);
+    UnaryCall<HashKVRequest, HashKVResponse>::await(front, hash_kv, q);
+    UnaryCall<MoveLeaderRequest, MoveLeaderResponse>::await(front, move_leader, q);
+    StreamCall<WatchRequest, WatchResponse>::await(front, watch, q);
+    StreamCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse>::await(front, lease_keep_alive, q);
+    SnapshotCall::await(front, snapshot, q);
   }
 };
 
-GrpcFront::GrpcFront(actors::Node& node, grpc::ServerBuilder& builder, int threads) : node_(node) {
+GrpcFront::GrpcFront(actors::Node& node, grpc::ServerBuilder& builder, int threads) : context_{node, live_} {
   using K = KV::AsyncService;
   using L = Lease::AsyncService;
   using C = Cluster::AsyncService;
@@ -130,24 +130,28 @@ GrpcFront::GrpcFront(actors::Node& node, grpc::ServerBuilder& builder, int threa
   for (int i = 0; i < std::max(1, threads); ++i) queues_.push_back(builder.AddCompletionQueue());
 }
 
-GrpcFront::~GrpcFront() { stop(); }
+GrpcFront::~GrpcFront() {
+  if (!stopped_) stop(std::chrono::steady_clock::now());
+}
 
 void GrpcFront::start() {
   for (auto& q : queues_) {
-    methods_->await_all(node_, q.get());
+    methods_->await_all(context_, q.get());
     threads_.emplace_back(serve, q.get());
   }
 }
 
-void GrpcFront::stop() {
-  if (stopped_) return;
+bool GrpcFront::stop(std::chrono::steady_clock::time_point deadline) {
   stopped_ = true;
+  // The queues still turn while the calls' last completions come back.
+  if (!threads_.empty() && !live_.wait_none(deadline)) return false;
   for (auto& q : queues_) q->Shutdown();
   if (threads_.empty()) {
     // Never started (the member failed to listen): drained here.
     for (auto& q : queues_) serve(q.get());
   }
   for (auto& t : threads_) t.join();
+  return true;
 }
 
 int GrpcFront::default_threads() {

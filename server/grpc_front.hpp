@@ -16,12 +16,14 @@
 // them UNIMPLEMENTED itself.
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "actors/node.hpp"
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "server/front_context.hpp"
 
 namespace acord::server {
 
@@ -36,9 +38,13 @@ class GrpcFront {
   // Once the server is built: every queue waits for a call of every method,
   // and its thread starts.
   void start();
-  // Once server->Shutdown() has returned (no call is left), or the server
-  // was never started: the queues are drained and their threads end.
-  void stop();
+  // Once server->Shutdown() has returned, or the server was never started:
+  // once every call object is gone (their last completions come back while
+  // the queues still turn), the queues are drained and their threads end.
+  // False if calls were still alive at `deadline` (some answer never came):
+  // the queues then keep turning, for whatever answer comes late, and the
+  // server must not be destroyed.
+  bool stop(std::chrono::steady_clock::time_point deadline);
 
   // The queues (and threads) when nothing says otherwise: one per two cores,
   // up to four. The member's own work runs on its actor threads; a second
@@ -49,7 +55,8 @@ class GrpcFront {
 
  private:
   struct Methods;
-  actors::Node& node_;
+  LiveCalls live_;
+  FrontContext context_;
   etcdserverpb::KV::AsyncService kv_;
   etcdserverpb::Watch::AsyncService watch_;
   etcdserverpb::Lease::AsyncService lease_;

@@ -21,6 +21,7 @@
 #include "actors/node.hpp"
 #include "core/limits.hpp"
 #include "server/completion_tag.hpp"
+#include "server/front_context.hpp"
 #include "server/unary_call.hpp"
 
 namespace acord::server {
@@ -36,12 +37,12 @@ template <class Request, class Response>
 class StreamCall {
  public:
   using Method = StreamMethod<Request, Response>;
-  static void await(actors::Node& node, const Method& method, grpc::ServerCompletionQueue* queue) {
-    auto* call = new StreamCall(node, method, queue);
+  static void await(const FrontContext& front, const Method& method, grpc::ServerCompletionQueue* queue) {
+    auto* call = new StreamCall(front, method, queue);
     // Asked for before the call starts, as gRPC requires; delivered only
     // if it does start.
-    call->context_.AsyncNotifyWhenDone(&call->done_tag_);
-    method.request(&call->context_, &call->stream_, queue, &call->start_tag_);
+    call->context_.AsyncNotifyWhenDone(static_cast<CompletionTag*>(&call->done_tag_));
+    method.request(&call->context_, &call->stream_, queue, static_cast<CompletionTag*>(&call->start_tag_));
   }
 
  private:
@@ -69,8 +70,13 @@ class StreamCall {
     StreamCall* call_;
   };
 
-  StreamCall(actors::Node& node, const Method& method, grpc::ServerCompletionQueue* queue)
-      : node_(node), method_(method), queue_of_calls_(queue), stream_(&context_), sink_(std::make_shared<Sink>(this)) {}
+  StreamCall(const FrontContext& front, const Method& method, grpc::ServerCompletionQueue* queue)
+      : front_(front),
+        live_(front.live),
+        method_(method),
+        queue_of_calls_(queue),
+        stream_(&context_),
+        sink_(std::make_shared<Sink>(this)) {}
 
   // --- completions, on the queue's thread ---------------------------------
   void started(bool ok) {
@@ -78,21 +84,20 @@ class StreamCall {
       delete this;
       return;
     }
-    await(node_, method_, queue_of_calls_);
+    await(front_, method_, queue_of_calls_);
     {
       std::lock_guard<std::mutex> lock(sink_->mu_);
       ++in_flight_;  // the done tag
     }
     // The session may write at once; its reads come once this returns (the
     // queue has one thread).
-    session_ = node_.open_stream(method_.kind, sink_);
+    session_ = front_.node.open_stream(method_.kind, sink_);
     std::lock_guard<std::mutex> lock(sink_->mu_);
-    start_read();
+    if (!closing_) start_read();
   }
   void read_done(bool ok) {
     auto sink = sink_;
     std::unique_lock<std::mutex> lock(sink->mu_);
-    reading_ = false;
     if (!ok) {
       // The client closed its side, or went away (the done tag then tells).
       if (!done_) {
@@ -173,9 +178,8 @@ class StreamCall {
     if (!writing_) finish();
   }
   void start_read() {
-    reading_ = true;
     ++in_flight_;
-    stream_.Read(&request_, &read_tag_);
+    stream_.Read(&request_, static_cast<CompletionTag*>(&read_tag_));
   }
   void start_write() {
     writing_ = true;
@@ -184,14 +188,14 @@ class StreamCall {
     // them (the last of a burst goes without the hint and flushes them all).
     grpc::WriteOptions options;
     if (queue_.size() > 1) options.set_buffer_hint();
-    stream_.Write(*static_cast<const Response*>(queue_.front().get()), options, &write_tag_);
+    stream_.Write(*static_cast<const Response*>(queue_.front().get()), options, static_cast<CompletionTag*>(&write_tag_));
   }
   void finish() {
     if (finished_ || done_) return;
     finished_ = true;
     queue_.clear();
     ++in_flight_;
-    stream_.Finish(status_, &finish_tag_);
+    stream_.Finish(status_, static_cast<CompletionTag*>(&finish_tag_));
   }
   // One tag came back; the last one frees the call (after the lock is let go:
   // the mutex lives in the sink, which the call may be holding last).
@@ -201,7 +205,8 @@ class StreamCall {
     delete this;
   }
 
-  actors::Node& node_;
+  const FrontContext& front_;
+  LiveCall live_;
   const Method& method_;
   grpc::ServerCompletionQueue* queue_of_calls_;
   grpc::ServerContext context_;
@@ -212,7 +217,6 @@ class StreamCall {
   std::deque<std::unique_ptr<google::protobuf::Message>> queue_;
   grpc::Status status_;
   int in_flight_ = 0;  // tags gRPC holds (done, read, write, finish)
-  bool reading_ = false;
   bool writing_ = false;
   bool read_paused_ = false;
   bool closing_ = false;

@@ -9,6 +9,7 @@
 
 #include "actors/node.hpp"
 #include "server/completion_tag.hpp"
+#include "server/front_context.hpp"
 
 namespace acord::server {
 
@@ -29,9 +30,9 @@ class UnaryCall final : public CompletionTag {
  public:
   using Method = UnaryMethod<Request, Response>;
   // Asks for the method's next call on `queue`.
-  static void await(actors::Node& node, const Method& method, grpc::ServerCompletionQueue* queue) {
-    auto* call = new UnaryCall(node, method, queue);
-    method.request(&call->context_, &call->request_, &call->writer_, queue, call);
+  static void await(const FrontContext& front, const Method& method, grpc::ServerCompletionQueue* queue) {
+    auto* call = new UnaryCall(front, method, queue);
+    method.request(&call->context_, &call->request_, &call->writer_, queue, static_cast<CompletionTag*>(call));
   }
 
   void completed(bool ok) override {
@@ -41,21 +42,24 @@ class UnaryCall final : public CompletionTag {
       delete this;
       return;
     }
-    await(node_, method_, queue_);
+    await(front_, method_, queue_);
     answered_ = true;
     auto call = std::make_shared<actors::Call>();
     call->kind = method_.kind;
     call->request = &request_;
     call->response = &response_;
-    call->finish = [this](const ApiError& e) { writer_.Finish(response_, to_grpc_status(e), this); };
-    node_.submit(std::move(call));
+    call->finish = [this](const ApiError& e) {
+      writer_.Finish(response_, to_grpc_status(e), static_cast<CompletionTag*>(this));
+    };
+    front_.node.submit(std::move(call));
   }
 
  private:
-  UnaryCall(actors::Node& node, const Method& method, grpc::ServerCompletionQueue* queue)
-      : node_(node), method_(method), queue_(queue), writer_(&context_) {}
+  UnaryCall(const FrontContext& front, const Method& method, grpc::ServerCompletionQueue* queue)
+      : front_(front), live_(front.live), method_(method), queue_(queue), writer_(&context_) {}
 
-  actors::Node& node_;
+  const FrontContext& front_;
+  LiveCall live_;
   const Method& method_;
   grpc::ServerCompletionQueue* queue_;
   grpc::ServerContext context_;

@@ -128,6 +128,16 @@ TEST_CASE("cluster: without a quorum writes fail as etcd's do, serializable read
   CHECK_THAT(st.error_message(), Catch::Matches("etcdserver: (request timed out|no leader)"));
   CHECK(get(c.members[2]->kv(), "before", true) == "1");          // serializable: served locally
   CHECK_FALSE(get(c.members[2]->kv(), "before", false).has_value());  // linearizable: needs a quorum
+  // A serializable range of more than one key (the apply actor serves it,
+  // not the gRPC thread) needs no quorum either.
+  RangeRequest all;
+  all.set_key("a");
+  all.set_range_end("z");
+  all.set_serializable(true);
+  RangeResponse listed;
+  REQUIRE(c.members[2]->kv().Range(ctx(std::chrono::seconds(5)).get(), all, &listed).ok());
+  REQUIRE(listed.kvs_size() == 1);
+  CHECK(listed.kvs(0).key() == "before");
 }
 
 TEST_CASE("cluster: a member stopped while a write waits for a leader answers it \"server stopped\" and exits",

@@ -118,3 +118,29 @@ TEST_CASE("shared machine: client threads read whole batches while the apply thr
   CHECK(out.kvs(0).value() == std::to_string(batches - 1));
   CHECK(out.header().revision() == 2 * batches + 1);
 }
+
+TEST_CASE("shared machine: a client thread's try_read and try_write never wait, and get in once the lock is free",
+          "[apply]") {
+  actors::SharedMachine shared(make_machine());
+  {
+    auto writing = shared.write();  // the apply actor holds it
+    CHECK_FALSE(shared.try_read().has_value());
+    CHECK_FALSE(shared.try_write().has_value());
+  }
+  {
+    auto reading = shared.read();  // another client thread reads
+    auto second = shared.try_read();
+    CHECK(second.has_value());
+    CHECK_FALSE(shared.try_write().has_value());
+  }
+  auto renewing = shared.try_write();
+  REQUIRE(renewing.has_value());
+  CHECK_FALSE(shared.try_read().has_value());
+  renewing.reset();  // the guard lets go when it ends
+  auto after = shared.try_read();
+  REQUIRE(after.has_value());
+  RangeRequest r;
+  r.set_key("a");
+  RangeResponse out;
+  CHECK((*after)->read(r, out).ok());
+}
