@@ -9,26 +9,76 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 namespace acord::test {
 
-int free_port() {
+namespace {
+
+// The kernel's range for the local ports of outgoing connections.
+std::pair<int, int> ephemeral_ports() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 32768, hi = 60999;
+  in >> lo >> hi;
+  return {lo, hi};
+}
+
+bool can_listen_on(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("bind failed");
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+}  // namespace
+
+// A port below the kernel's ephemeral range, so that no outgoing connection
+// (a member's to its peers, a client's) takes it between here and the
+// server's bind, and never one this process handed out before: the kernel's
+// own choice (bind to port 0) may give the same port twice, and two members
+// on one port make a cluster that never starts.
+int free_port() {
+  static std::mutex mu;
+  static std::set<int> given;
+  static std::mt19937 rng(static_cast<std::uint32_t>(::getpid()) ^ std::random_device{}());
+  std::lock_guard<std::mutex> lock(mu);
+  const int lo = 20000, hi = ephemeral_ports().first - 1;
+  if (hi > lo) {
+    std::uniform_int_distribution<int> pick(lo, hi);
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      const int port = pick(rng);
+      if (given.count(port) == 0 && can_listen_on(port)) {
+        given.insert(port);
+        return port;
+      }
+    }
+  }
+  // No room below the range: the kernel's choice, never twice.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("bind failed");
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    const int port = ntohs(addr.sin_port);
+    if (given.insert(port).second) return port;
+  }
+  throw std::runtime_error("no free port");
 }
 
 TempDir::TempDir() {
