@@ -171,22 +171,30 @@ void on_events(Self* self, const EventBatch& batch) {
     const auto rev = events[begin].kv.mod_revision;
     std::size_t end = begin;
     while (end < events.size() && events[end].kv.mod_revision == rev) ++end;
-    std::map<watch::WatcherId, std::vector<const mvcc::Event*>> hits;
-    for (auto i = begin; i < end; ++i) {
-      for (auto wid : st.index.match(events[i])) hits[wid].push_back(&events[i]);
-    }
-    for (const auto& [wid, evs] : hits) {
+    auto deliver = [&](watch::WatcherId wid, const mvcc::Event* const* evs, std::size_t n) {
       auto& meta = st.watches.at(wid);
       const auto& sink = st.streams.at(meta.stream).sink;
       if (sink->backlog() >= limits::stream_backlog_max) {
         // The client is not reading: stop queueing, catch up later from history.
         st.index.desync(wid, rev);
-        continue;
+        return;
       }
       auto r = response(st, meta.id, rev);
-      for (const auto* e : evs) add_event(*r, *e, meta.prev_kv ? prev_kvs.of(*e) : nullptr);
+      for (std::size_t i = 0; i < n; ++i) add_event(*r, *evs[i], meta.prev_kv ? prev_kvs.of(*evs[i]) : nullptr);
       meta.quiet = false;
       send(st, sink, std::move(r), meta.fragment);
+    };
+    if (end == begin + 1) {
+      // One event (a put, a single-key delete): each watch it concerns gets
+      // it alone, with nothing to gather first.
+      const mvcc::Event* e = &events[begin];
+      for (auto wid : st.index.match(*e)) deliver(wid, &e, 1);
+    } else {
+      std::map<watch::WatcherId, std::vector<const mvcc::Event*>> hits;
+      for (auto i = begin; i < end; ++i) {
+        for (auto wid : st.index.match(events[i])) hits[wid].push_back(&events[i]);
+      }
+      for (const auto& [wid, evs] : hits) deliver(wid, evs.data(), evs.size());
     }
     begin = end;
   }

@@ -14,6 +14,7 @@
 // misses nor repeats one.
 #include <caf/all.hpp>
 #include <map>
+#include <unordered_map>
 #include <set>
 
 #include "actors/messages.hpp"
@@ -46,13 +47,13 @@ struct WatchActorState {
     bool progress_notify = false;
     bool quiet = true;  // no events since the last progress notification
   };
-  std::map<watch::WatcherId, Watch> watches;
+  std::unordered_map<watch::WatcherId, Watch> watches;
   struct Stream {
     StreamSinkPtr sink;
     std::map<std::int64_t, watch::WatcherId> by_id;  // client watch id -> watcher
     std::int64_t next_id = 0;
   };
-  std::map<std::uint64_t, Stream> streams;
+  std::unordered_map<std::uint64_t, Stream> streams;
   watch::WatcherId next_watcher = 1;
   std::set<watch::WatcherId> replaying;  // history requested, answer not yet in
   bool sync_scheduled = false;

@@ -13,6 +13,7 @@
 // is inert from the moment gRPC says the call is done.
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -55,10 +56,8 @@ class StreamCall {
       std::lock_guard<std::mutex> lock(mu_);
       if (call_ != nullptr) call_->queue_response(std::move(m));
     }
-    std::size_t backlog() const override {
-      std::lock_guard<std::mutex> lock(mu_);
-      return call_ != nullptr ? call_->queue_.size() : 0;
-    }
+    // Without the lock: the watch actor asks before every event it sends.
+    std::size_t backlog() const override { return backlog_.load(std::memory_order_relaxed); }
     void close(const ApiError& e) override {
       std::lock_guard<std::mutex> lock(mu_);
       if (call_ != nullptr) call_->close(to_grpc_status(e));
@@ -68,6 +67,7 @@ class StreamCall {
     friend class StreamCall;
     mutable std::mutex mu_;
     StreamCall* call_;
+    std::atomic<std::size_t> backlog_{0};  // the call's queue's length, kept by the call
   };
 
   StreamCall(const FrontContext& front, const Method& method, grpc::ServerCompletionQueue* queue)
@@ -135,6 +135,7 @@ class StreamCall {
         status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "stream closed");
       }
     }
+    queue_changed();
     if (read_paused_ && !done_ && !closing_ && queue_.size() < limits::stream_backlog_max) {
       read_paused_ = false;
       start_read();
@@ -157,6 +158,7 @@ class StreamCall {
     done_ = true;
     sink->call_ = nullptr;  // the session's writes go nowhere from here
     queue_.clear();
+    queue_changed();
     lock.unlock();
     // Answered or gone, the client is done: the session lets go of what the
     // stream held. gRPC fails whatever read or write is still in flight.
@@ -169,6 +171,7 @@ class StreamCall {
   void queue_response(std::unique_ptr<google::protobuf::Message> m) {
     if (closing_ || done_) return;
     queue_.push_back(std::move(m));
+    queue_changed();
     if (!writing_) start_write();
   }
   void close(grpc::Status status) {
@@ -194,9 +197,11 @@ class StreamCall {
     if (finished_ || done_) return;
     finished_ = true;
     queue_.clear();
+    queue_changed();
     ++in_flight_;
     stream_.Finish(status_, static_cast<CompletionTag*>(&finish_tag_));
   }
+  void queue_changed() { sink_->backlog_.store(queue_.size(), std::memory_order_relaxed); }
   // One tag came back; the last one frees the call (after the lock is let go:
   // the mutex lives in the sink, which the call may be holding last).
   void release(std::unique_lock<std::mutex>& lock) {

@@ -71,7 +71,7 @@ class WatchIndex {
   void unindex(const Watcher& w);
   bool passes_filters(const Watcher& w, const mvcc::Event& e) const;
 
-  std::map<WatcherId, Watcher> watchers_;
+  std::unordered_map<WatcherId, Watcher> watchers_;
   std::set<WatcherId> unsynced_;
   std::unordered_map<std::string, std::set<WatcherId>> by_key_;
   std::unordered_map<std::string, std::set<WatcherId>> by_prefix_;
