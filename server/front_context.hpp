@@ -9,6 +9,8 @@
 #include <condition_variable>
 #include <mutex>
 
+#include <grpcpp/grpcpp.h>
+
 #include "actors/node.hpp"
 
 namespace acord::server {
@@ -38,6 +40,14 @@ class LiveCalls {
 struct FrontContext {
   actors::Node& node;
   LiveCalls& live;
+};
+
+// One method of a service, as the front serves it: asks gRPC for its next
+// call on a queue (each call, once it arrives, asks for the one after it).
+class AwaitedMethod {
+ public:
+  virtual ~AwaitedMethod() = default;
+  virtual void await(const FrontContext& front, grpc::ServerCompletionQueue* queue) const = 0;
 };
 
 // Counts its call object alive from construction to destruction.

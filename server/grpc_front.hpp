@@ -54,7 +54,6 @@ class GrpcFront {
   static int default_threads();
 
  private:
-  struct Methods;
   LiveCalls live_;
   FrontContext context_;
   etcdserverpb::KV::AsyncService kv_;
@@ -62,7 +61,7 @@ class GrpcFront {
   etcdserverpb::Lease::AsyncService lease_;
   etcdserverpb::Cluster::AsyncService cluster_;
   etcdserverpb::Maintenance::AsyncService maintenance_;
-  std::unique_ptr<Methods> methods_;
+  std::vector<std::unique_ptr<AwaitedMethod>> methods_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
   bool stopped_ = false;

@@ -19,11 +19,13 @@
 
 namespace acord::server {
 
-struct SnapshotMethod {
+struct SnapshotMethod final : AwaitedMethod {
   using Writer = grpc::ServerAsyncWriter<etcdserverpb::SnapshotResponse>;
-  std::function<void(grpc::ServerContext*, etcdserverpb::SnapshotRequest*, Writer*, grpc::ServerCompletionQueue*,
-                     void*)>
-      request;
+  using Request_ = std::function<void(grpc::ServerContext*, etcdserverpb::SnapshotRequest*, Writer*,
+                                      grpc::ServerCompletionQueue*, void*)>;
+  explicit SnapshotMethod(Request_ r) : request(std::move(r)) {}
+  void await(const FrontContext& front, grpc::ServerCompletionQueue* queue) const override;
+  Request_ request;
 };
 
 class SnapshotCall final : public CompletionTag {
@@ -102,5 +104,9 @@ class SnapshotCall final : public CompletionTag {
   std::size_t sent_ = 0;
   etcdserverpb::SnapshotResponse response_;
 };
+
+inline void SnapshotMethod::await(const FrontContext& front, grpc::ServerCompletionQueue* queue) const {
+  SnapshotCall::await(front, *this, queue);
+}
 
 }  // namespace acord::server

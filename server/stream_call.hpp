@@ -28,10 +28,13 @@
 namespace acord::server {
 
 template <class Request, class Response>
-struct StreamMethod {
+struct StreamMethod final : AwaitedMethod {
   using Stream = grpc::ServerAsyncReaderWriter<Response, Request>;
+  using Request_ = std::function<void(grpc::ServerContext*, Stream*, grpc::ServerCompletionQueue*, void*)>;
+  StreamMethod(actors::StreamKind k, Request_ r) : kind(k), request(std::move(r)) {}
+  void await(const FrontContext& front, grpc::ServerCompletionQueue* queue) const override;
   actors::StreamKind kind;
-  std::function<void(grpc::ServerContext*, Stream*, grpc::ServerCompletionQueue*, void*)> request;
+  Request_ request;
 };
 
 template <class Request, class Response>
@@ -233,5 +236,10 @@ class StreamCall {
   EventTag<StreamCall> finish_tag_{this, &StreamCall::finish_done};
   EventTag<StreamCall> done_tag_{this, &StreamCall::call_done};
 };
+
+template <class Request, class Response>
+void StreamMethod<Request, Response>::await(const FrontContext& front, grpc::ServerCompletionQueue* queue) const {
+  StreamCall<Request, Response>::await(front, *this, queue);
+}
 
 }  // namespace acord::server

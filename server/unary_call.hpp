@@ -19,10 +19,13 @@ inline grpc::Status to_grpc_status(const ApiError& e) {
 
 // A unary method: how to ask gRPC for its next call, and the call's kind.
 template <class Request, class Response>
-struct UnaryMethod {
+struct UnaryMethod final : AwaitedMethod {
   using Writer = grpc::ServerAsyncResponseWriter<Response>;
+  using Request_ = std::function<void(grpc::ServerContext*, Request*, Writer*, grpc::ServerCompletionQueue*, void*)>;
+  UnaryMethod(actors::CallKind k, Request_ r) : kind(k), request(std::move(r)) {}
+  void await(const FrontContext& front, grpc::ServerCompletionQueue* queue) const override;
   actors::CallKind kind;
-  std::function<void(grpc::ServerContext*, Request*, Writer*, grpc::ServerCompletionQueue*, void*)> request;
+  Request_ request;
 };
 
 template <class Request, class Response>
@@ -68,5 +71,10 @@ class UnaryCall final : public CompletionTag {
   typename Method::Writer writer_;
   bool answered_ = false;  // from here the next completion is the answer's
 };
+
+template <class Request, class Response>
+void UnaryMethod<Request, Response>::await(const FrontContext& front, grpc::ServerCompletionQueue* queue) const {
+  UnaryCall<Request, Response>::await(front, *this, queue);
+}
 
 }  // namespace acord::server
